@@ -1,0 +1,32 @@
+// The keeper's command line:
+//   backburner-keeper --task-dir DIR --cwd DIR [--deadline-ms EPOCH_MS] [--grace-ms N] -- COMMAND
+// COMMAND is exactly one argument, handed to `/bin/sh -c` unchanged.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace bb::keeper {
+
+struct KeeperOptions {
+  std::filesystem::path task_dir;  // run, outcome, output.log live here; must exist
+  std::filesystem::path cwd;       // the shell's working directory
+  std::optional<std::int64_t> deadline_ms;  // wall clock, epoch ms; absent = no deadline
+  std::int64_t grace_ms = 5000;             // SIGTERM -> SIGKILL wait of the kill ladder
+  std::string command;
+};
+
+struct UsageError {
+  std::string message;
+};
+struct HelpRequested {};
+
+std::variant<KeeperOptions, UsageError, HelpRequested> parse_keeper_args(int argc,
+                                                                         const char* const* argv);
+
+const char* keeper_usage();
+
+}  // namespace bb::keeper
