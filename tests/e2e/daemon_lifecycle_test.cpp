@@ -1,0 +1,189 @@
+// End to end: the daemon's own life (restarts, crashes, single instance) never loses a task.
+#include <csignal>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "daemon_fixture.h"
+#include "process_identity.h"
+
+namespace bb::test {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+std::string child(const std::string& args) { return shell_quote(test_child().string()) + " " + args; }
+
+// Keeper and shell of a running task, from the keeper's run file.
+std::map<std::string, std::int64_t> run_record(const std::filesystem::path& dir) {
+  std::map<std::string, std::int64_t> out;
+  eventually([&] {
+    std::ifstream f(dir / "run");
+    std::string line;
+    while (std::getline(f, line)) {
+      auto eq = line.find('=');
+      if (eq != std::string::npos) out[line.substr(0, eq)] = std::stoll(line.substr(eq + 1));
+    }
+    return out.count("shell_pid") > 0;
+  });
+  return out;
+}
+
+TEST(DaemonLifecycle, AKilledDaemonLosesNoTaskAndTheNextOneRecordsItsRealExitCode) {
+  DaemonFixture d;
+  d.start();
+  auto gate = d.home() / "gate";
+  json t = d.start_task("while [ ! -e " + shell_quote(gate.string()) + " ]; do sleep 0.05; done; exit 42");
+  d.kill9();
+  // The task keeps running with no daemon at all.
+  auto run = run_record(d.task_dir(t["task_id"]));
+  ASSERT_TRUE(process_exists(run["shell_pid"]));
+  d.start();
+  json mid = d.call("task.get", {{"task_id", t["task_id"]}});
+  EXPECT_EQ(mid["status"], "working");  // re-adopted, not interrupted
+  std::ofstream(gate).put('x');
+  json done = d.wait_task(t["task_id"]);
+  EXPECT_EQ(done["status"], "failed");
+  EXPECT_EQ(done["exit_code"], 42);
+}
+
+TEST(DaemonLifecycle, AnOutcomeThatArrivesWhileTheDaemonIsDownIsRecorded) {
+  DaemonFixture d;
+  d.start();
+  auto gate = d.home() / "gate";
+  json t = d.start_task("while [ ! -e " + shell_quote(gate.string()) + " ]; do sleep 0.05; done; echo bye");
+  d.stop();
+  std::ofstream(gate).put('x');
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(d.task_dir(t["task_id"]) / "outcome"); }));
+  d.start();
+  json got = d.call("task.get", {{"task_id", t["task_id"]}});
+  EXPECT_EQ(got["status"], "completed");
+  EXPECT_EQ(got["exit_code"], 0);
+}
+
+TEST(DaemonLifecycle, ADeadlineThatPassesWhileTheDaemonIsDownEndsTimedOut) {
+  DaemonFixture d;
+  d.start();
+  json t = d.start_task("sleep 60", 0.5);
+  d.kill9();
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(d.task_dir(t["task_id"]) / "outcome"); }));
+  d.start();
+  json got = d.call("task.get", {{"task_id", t["task_id"]}});
+  EXPECT_EQ(got["status"], "timed_out");
+  EXPECT_FALSE(got.contains("exit_code"));
+}
+
+TEST(DaemonLifecycle, KeeperAndTaskKilledWhileTheDaemonIsDownEndInterrupted) {
+  DaemonFixture d;
+  d.start();
+  json t = d.start_task("sleep 60");
+  auto run = run_record(d.task_dir(t["task_id"]));
+  d.kill9();
+  ::kill(static_cast<pid_t>(run["keeper_pid"]), SIGKILL);
+  ::kill(-static_cast<pid_t>(run["shell_pid"]), SIGKILL);
+  ASSERT_TRUE(eventually([&] { return !process_exists(run["keeper_pid"]) && !process_exists(run["shell_pid"]); }));
+  d.start();
+  json got = d.call("task.get", {{"task_id", t["task_id"]}});
+  EXPECT_EQ(got["status"], "interrupted");
+  EXPECT_FALSE(got.contains("exit_code"));
+}
+
+TEST(DaemonLifecycle, AKeeperKilledWhileTheDaemonRunsEndsItsTaskInterruptedAndKillsTheRest) {
+  DaemonFixture d;
+  d.start();
+  json t = d.start_task("sleep 60");
+  auto run = run_record(d.task_dir(t["task_id"]));
+  ::kill(static_cast<pid_t>(run["keeper_pid"]), SIGKILL);
+  json got = d.wait_task(t["task_id"]);
+  EXPECT_EQ(got["status"], "interrupted");
+  EXPECT_TRUE(eventually([&] { return !process_exists(run["shell_pid"]); }));
+}
+
+TEST(DaemonLifecycle, StoppingTheDaemonLeavesTasksRunning) {
+  DaemonFixture d;
+  d.start();
+  json t = d.start_task("sleep 60");
+  auto run = run_record(d.task_dir(t["task_id"]));
+  d.call("daemon.shutdown", json::object());
+  ASSERT_TRUE(eventually([&] { return !process_exists(d.pid()); }));
+  d.stop();  // reaps it
+  EXPECT_TRUE(process_exists(run["shell_pid"]));
+  d.start();
+  EXPECT_EQ(d.call("task.get", {{"task_id", t["task_id"]}})["status"], "working");
+  d.call("task.cancel", {{"task_id", t["task_id"]}});
+}
+
+TEST(DaemonLifecycle, SigtermStopsTheDaemonButNotItsTasks) {
+  DaemonFixture d;
+  d.start();
+  json t = d.start_task("sleep 60");
+  auto run = run_record(d.task_dir(t["task_id"]));
+  d.stop();
+  EXPECT_TRUE(process_exists(run["shell_pid"]));
+  EXPECT_FALSE(std::filesystem::exists(d.socket()));
+}
+
+TEST(DaemonLifecycle, ASecondDaemonOnTheSameStateDirIsRefusedWithoutDisturbingTheFirst) {
+  DaemonFixture d;
+  d.start();
+  std::string err;
+  int status = d.run_daemon_expecting_exit({"--foreground"}, std::chrono::seconds(20), &err);
+  EXPECT_EQ(status, 3);
+  EXPECT_THAT(err, HasSubstr("already serves"));
+  EXPECT_THAT(err, HasSubstr(std::to_string(d.pid())));
+  EXPECT_EQ(d.call("daemon.info", json::object())["pid"], d.pid());
+}
+
+TEST(DaemonLifecycle, WithoutForegroundTheDaemonDetachesOnceItServes) {
+  DaemonFixture d;
+  std::string err;
+  int status = d.run_daemon_expecting_exit({}, std::chrono::seconds(20), &err);
+  ASSERT_EQ(status, 0) << err;
+  json info = d.call("daemon.info", json::object());
+  std::int64_t pid = info["pid"];
+  EXPECT_GT(pid, 0);
+  d.call("daemon.shutdown", json::object());
+  EXPECT_TRUE(eventually([&] { return !process_exists(pid); }));
+}
+
+TEST(DaemonLifecycle, TheStateDirIsPrivateAndTheSocketIsOwnerOnly) {
+  DaemonFixture d;
+  d.start();
+  struct stat st {};
+  ASSERT_EQ(::stat((d.home() / "state").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat(d.socket().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::ifstream pidf(d.home() / "state" / "backburnerd.pid");
+  std::int64_t pid = 0;
+  pidf >> pid;
+  EXPECT_EQ(pid, d.pid());
+}
+
+TEST(DaemonLifecycle, AStateDirThatOthersCanWriteIsRefused) {
+  DaemonFixture d;
+  std::filesystem::create_directory(d.home() / "state");
+  ::chmod((d.home() / "state").c_str(), 0777);
+  std::string err;
+  int status = d.run_daemon_expecting_exit({"--foreground"}, std::chrono::seconds(20), &err);
+  EXPECT_EQ(status, 1);
+  EXPECT_THAT(err, HasSubstr("writable by other users"));
+}
+
+TEST(DaemonLifecycle, DaemonInfoReportsVersionPidUptimeAndCounts) {
+  DaemonFixture d;
+  d.start();
+  d.wait_task(d.start_task("true")["task_id"]);
+  json info = d.call("daemon.info", json::object());
+  EXPECT_EQ(info["pid"], d.pid());
+  EXPECT_TRUE(info["version"].is_string());
+  EXPECT_GE(info["uptime_seconds"].get<double>(), 0);
+  EXPECT_EQ(info["counts"]["completed"], 1);
+  EXPECT_EQ(info["counts"]["working"], 0);
+}
+
+}  // namespace
+}  // namespace bb::test
