@@ -67,11 +67,11 @@ std::optional<PolicyRefusal> CommandPolicy::check(std::string_view command) cons
       case Match::yes:
         return PolicyRefusal{"command refused: it matches deny pattern \"" + p.text + "\" of " +
                                  env + " BACKBURNER_DENY",
-                             p.text, "deny", src};
+                             p.text, "deny", src, {}};
       case Match::too_complex:
         return PolicyRefusal{"command refused: deny pattern \"" + p.text + "\" of " + env +
                                  " BACKBURNER_DENY is too complex to evaluate on this command",
-                             p.text, "deny", src};
+                             p.text, "deny", src, {}};
       case Match::no:
         break;
     }

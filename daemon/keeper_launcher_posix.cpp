@@ -51,10 +51,14 @@ std::variant<ProcessIdentity, std::string> PosixKeeperLauncher::launch(const Kee
   posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   // Nothing of the daemon (its socket, its database, client connections) leaks into a task.
   posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-  sigset_t none, all;
-  sigemptyset(&none);
+  // The keeper handles these through a signalfd. Starting with them already blocked closes
+  // the window before it blocks them itself, in which a cancel (SIGUSR1) would kill it
+  // before it could record anything.
+  sigset_t handled, all;
+  sigemptyset(&handled);
+  for (int sig : {SIGCHLD, SIGUSR1, SIGTERM, SIGINT, SIGHUP}) sigaddset(&handled, sig);
   sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigmask(&attr, &handled);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
                                       POSIX_SPAWN_SETSIGDEF);

@@ -73,8 +73,12 @@ Events EventSource::wait(int timeout_ms) {
   signalfd_siginfo si;
   while (::read(signal_fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
     switch (static_cast<int>(si.ssi_signo)) {
-      case SIGCHLD: ev.child = true; break;
-      case SIGUSR1: ev.cancel = true; break;
+      case SIGCHLD:
+        ev.child = true;
+        break;
+      case SIGUSR1:
+        ev.cancel = true;
+        break;
       default:
         if (ev.stop_signal == 0) ev.stop_signal = static_cast<int>(si.ssi_signo);
     }

@@ -10,14 +10,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t kMaxFileSize = 64 * 1024;  // both files are a few hundred bytes
+constexpr std::size_t kMaxFileSize = std::size_t{64} * 1024;  // both files are a few hundred bytes
 
 constexpr struct {
   How how;
   const char* name;
 } kHowNames[] = {
-    {How::exited, "exited"},       {How::signaled, "signaled"},
-    {How::timed_out, "timed_out"}, {How::cancelled, "cancelled"},
+    {How::exited, "exited"},           {How::signaled, "signaled"},
+    {How::timed_out, "timed_out"},     {How::cancelled, "cancelled"},
     {How::interrupted, "interrupted"}, {How::spawn_failed, "spawn_failed"},
 };
 

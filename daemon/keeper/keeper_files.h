@@ -27,8 +27,8 @@
 
 namespace bb::keeper {
 
-inline constexpr const char* kRunFile = "run";           // written once the shell is started
-inline constexpr const char* kOutcomeFile = "outcome";   // written last, before the keeper exits
+inline constexpr const char* kRunFile = "run";            // written once the shell is started
+inline constexpr const char* kOutcomeFile = "outcome";    // written last, before the keeper exits
 inline constexpr const char* kOutputFile = "output.log";  // the task's merged stdout + stderr
 inline constexpr const char* kKeeperLog = "keeper.log";   // the keeper's own stderr (diagnostics)
 
@@ -58,7 +58,7 @@ struct Outcome {
   std::optional<int> exit_code;  // only for exited
   std::optional<int> signal;     // only for signaled
   std::int64_t started_at_ms = 0;
-  std::int64_t finished_at_ms = 0;  // when the shell exited (or when the keeper gave up on it)
+  std::int64_t finished_at_ms = 0;      // when the shell exited (or when the keeper gave up on it)
   std::vector<std::int64_t> survivors;  // pids still alive after the kill ladder's last SIGKILL
   std::string message;                  // one line for humans
   friend bool operator==(const Outcome&, const Outcome&) = default;

@@ -12,8 +12,8 @@
 namespace bb::keeper {
 
 struct KeeperOptions {
-  std::filesystem::path task_dir;  // run, outcome, output.log live here; must exist
-  std::filesystem::path cwd;       // the shell's working directory
+  std::filesystem::path task_dir;           // run, outcome, output.log live here; must exist
+  std::filesystem::path cwd;                // the shell's working directory
   std::optional<std::int64_t> deadline_ms;  // wall clock, epoch ms; absent = no deadline
   std::int64_t grace_ms = 5000;             // SIGTERM -> SIGKILL wait of the kill ladder
   std::string command;

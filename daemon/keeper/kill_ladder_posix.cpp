@@ -102,4 +102,3 @@ std::string describe(const LadderResult& r) {
 }
 
 }  // namespace bb::keeper
-

@@ -15,8 +15,6 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-std::string child(const std::string& args) { return shell_quote(test_child().string()) + " " + args; }
-
 // Keeper and shell of a running task, from the keeper's run file.
 std::map<std::string, std::int64_t> run_record(const std::filesystem::path& dir) {
   std::map<std::string, std::int64_t> out;
