@@ -75,16 +75,15 @@ void write_all(int fd, const char* data, std::size_t size) {
 void say(std::string_view text) { write_all(1, text.data(), text.size()); }
 
 void sleep_for(double seconds) {
-  timespec left{static_cast<time_t>(seconds),
-                static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) *
-                                  1e9)};
+  timespec left{
+      static_cast<time_t>(seconds),
+      static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) * 1e9)};
   while (::nanosleep(&left, &left) != 0 && errno == EINTR) {
   }
 }
 
 std::string identity_line(pid_t pid) {
-  return std::to_string(pid) + " " + std::to_string(bb::process_start_time(pid).value_or(0)) +
-         "\n";
+  return std::to_string(pid) + " " + std::to_string(bb::process_start_time(pid).value_or(0)) + "\n";
 }
 
 void write_pidfile(const std::string& path, const std::string& text) {
@@ -156,9 +155,12 @@ int describe_stdin() {
   say(n < 0 ? std::string("closed\n") : std::string(target, static_cast<std::size_t>(n)) + "\n");
   char byte;
   ssize_t r = ::read(0, &byte, 1);
-  if (r == 0) say("eof\n");
-  else if (r > 0) say("data\n");
-  else say(std::string("error: ") + std::strerror(errno) + "\n");
+  if (r == 0)
+    say("eof\n");
+  else if (r > 0)
+    say("data\n");
+  else
+    say(std::string("error: ") + std::strerror(errno) + "\n");
   return 0;
 }
 
@@ -175,7 +177,7 @@ int kill_self(const char* name) {
 }
 
 int write_bytes(long count) {
-  std::string block(64 * 1024, '\0');
+  std::string block(std::size_t{64} * 1024, '\0');
   for (std::size_t i = 0; i < block.size(); ++i)
     block[i] = i % 64 == 63 ? '\n' : static_cast<char>('a' + i % 26);
   for (long left = count; left > 0;) {
@@ -249,7 +251,8 @@ int main(int argc, char** argv) {
     return kill_self(argv[2]);
   }
   if (mode == "utf8") {
-    say("h\xc3\xa9llo w\xc3\xb6rld \xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x8e\x89\n");
+    say("h\xc3\xa9llo w\xc3\xb6rld \xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e "
+        "\xf0\x9f\x8e\x89\n");
     return 0;
   }
   if (mode == "invalid-utf8") {

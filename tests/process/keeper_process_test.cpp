@@ -176,7 +176,8 @@ class KeeperTest : public ::testing::Test {
     EXPECT_TRUE(status) << "the keeper did not exit; its log:\n" << keeper_log();
     if (status) {
       EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-          << "keeper wait status " << *status << "; its log:\n" << keeper_log();
+          << "keeper wait status " << *status << "; its log:\n"
+          << keeper_log();
     }
     auto outcome = read_outcome(task_dir_);
     EXPECT_TRUE(outcome) << "no outcome file; keeper log:\n" << keeper_log();
@@ -289,7 +290,8 @@ TEST_F(KeeperTest, CancelKillsGrandchildrenIncludingASetsidEscapee) {
   ASSERT_TRUE(run);
   // It really escaped: another session, and (once its parent has exited) re-parented to the
   // keeper, the subreaper.
-  EXPECT_NE(::getsid(static_cast<pid_t>(escapee[0].pid)), ::getsid(static_cast<pid_t>(run->shell_pid)));
+  EXPECT_NE(::getsid(static_cast<pid_t>(escapee[0].pid)),
+            ::getsid(static_cast<pid_t>(run->shell_pid)));
   EXPECT_TRUE(eventually([&] { return parent_of(escapee[0].pid) == keeper->pid(); }));
 
   keeper->signal(SIGUSR1);
@@ -344,8 +346,8 @@ TEST_F(KeeperTest, TheTaskSeesTheKeepersEnvironment) {
 
 TEST_F(KeeperTest, TheTaskRunsInTheGivenDirectory) {
   fs::create_directory(path("work"));
-  std::vector<std::string> args = {"--task-dir", task_dir_.string(), "--cwd",
-                                   path("work").string(), "--", "pwd -P"};
+  std::vector<std::string> args = {
+      "--task-dir", task_dir_.string(), "--cwd", path("work").string(), "--", "pwd -P"};
   KeeperProcess keeper(args, {}, task_dir_ / kKeeperLog);
   Outcome o = finish(keeper);
   EXPECT_EQ(o.exit_code, 0);
@@ -354,13 +356,14 @@ TEST_F(KeeperTest, TheTaskRunsInTheGivenDirectory) {
 
 TEST_F(KeeperTest, AMissingWorkingDirectoryIsASpawnFailure) {
   const fs::path missing = path("no-such-dir");
-  std::vector<std::string> args = {"--task-dir", task_dir_.string(), "--cwd", missing.string(),
-                                   "--", "echo should not run"};
+  std::vector<std::string> args = {"--task-dir", task_dir_.string(),   "--cwd", missing.string(),
+                                   "--",         "echo should not run"};
   KeeperProcess keeper(args, {}, task_dir_ / kKeeperLog);
   Outcome o = finish(keeper);
   EXPECT_EQ(o.how, How::spawn_failed);
   EXPECT_FALSE(o.exit_code);
-  EXPECT_EQ(o.message, "cannot start /bin/sh in " + missing.string() + ": No such file or directory");
+  EXPECT_EQ(o.message,
+            "cannot start /bin/sh in " + missing.string() + ": No such file or directory");
   EXPECT_FALSE(read_run(task_dir_));
   EXPECT_EQ(output(), "");
 }
