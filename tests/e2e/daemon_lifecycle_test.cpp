@@ -171,6 +171,35 @@ TEST(DaemonLifecycle, AStateDirThatOthersCanWriteIsRefused) {
   EXPECT_THAT(err, HasSubstr("writable by other users"));
 }
 
+// Context switches of every thread of a process: a process blocked in epoll_wait has none.
+std::uint64_t context_switches(std::int64_t pid) {
+  std::uint64_t total = 0;
+  for (const auto& t : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::ifstream f(t.path() / "status");
+    std::string line;
+    while (std::getline(f, line))
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+          line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+        total += std::stoull(line.substr(line.find(':') + 1));
+  }
+  return total;
+}
+
+TEST(DaemonLifecycle, AnIdleDaemonNeverWakesUpEvenWithATaskRunning) {
+  DaemonFixture d;
+  d.start();
+  json t = d.start_task("sleep 60");
+  d.call("task.get", {{"task_id", t["task_id"]}});
+  // Let the connection's close be processed, then watch the daemon do nothing.
+  struct timespec settle {0, 200'000'000};
+  nanosleep(&settle, nullptr);
+  std::uint64_t before = context_switches(d.pid());
+  struct timespec idle {1, 0};
+  nanosleep(&idle, nullptr);
+  EXPECT_EQ(context_switches(d.pid()), before) << "the daemon woke up while idle";
+  d.call("task.cancel", {{"task_id", t["task_id"]}});
+}
+
 TEST(DaemonLifecycle, DaemonInfoReportsVersionPidUptimeAndCounts) {
   DaemonFixture d;
   d.start();
