@@ -54,9 +54,14 @@ bool is_executable_file(const fs::path& p) {
 // Takes the start lock, polling so that a stuck holder cannot block us forever.
 // Returns the locked fd or a message.
 std::variant<int, std::string> take_lock(const fs::path& lock_path, milliseconds timeout) {
+  // A missing state dir is created private from its first instant; an existing one is left
+  // as it is (the daemon refuses one that others can write, and says how to fix it).
+  const fs::path dir = lock_path.parent_path();
   std::error_code ec;
-  fs::create_directories(lock_path.parent_path(), ec);
-  if (!ec) ::chmod(lock_path.parent_path().c_str(), 0700);  // the state dir is private
+  if (!fs::exists(dir, ec)) {
+    fs::create_directories(dir.parent_path(), ec);
+    ::mkdir(dir.c_str(), 0700);
+  }
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return "cannot open the start lock " + lock_path.string() + ": " + errno_text(errno);
