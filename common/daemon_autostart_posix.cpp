@@ -10,7 +10,10 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "daemon_autostart.h"
 
@@ -112,7 +115,16 @@ SpawnOutcome spawn_daemon(const fs::path& exe, milliseconds timeout) {
   const std::string path = exe.string();
   char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
+  // The daemon serves every client of this user, so a client's own command policy must not
+  // become the daemon's: each client declares its policy at hello instead.
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    if (kv.rfind("BACKBURNER_ALLOW=", 0) == 0 || kv.rfind("BACKBURNER_DENY=", 0) == 0) continue;
+    envp.push_back(*e);
+  }
+  envp.push_back(nullptr);
+  const int rc = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, envp.data());
   posix_spawn_file_actions_destroy(&actions);
   write_end.reset();
   if (rc != 0) {

@@ -23,7 +23,9 @@ inline constexpr double kMaxTimeoutSeconds = 315360000;
 inline constexpr int kDefaultTailLines = 100;
 inline constexpr int kMaxTailLines = 10000;
 inline constexpr std::uint64_t kDefaultMaxBytes = 1024 * 1024;      // per output read
-inline constexpr std::uint64_t kMaxMaxBytes = 8u * 1024 * 1024;     // upper bound for max_bytes
+// Upper bound for max_bytes. A reply must fit the 16 MiB line limit even in the worst case: a
+// log byte can take 6 bytes of JSON (a NUL is "\\u0000"), and 2 MiB x 6 = 12 MiB.
+inline constexpr std::uint64_t kMaxMaxBytes = 2u * 1024 * 1024;
 inline constexpr int kDefaultListLimit = 20;
 inline constexpr int kMaxListLimit = 1000;
 inline constexpr double kDefaultWaitSeconds = 30;

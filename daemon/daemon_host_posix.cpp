@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,6 +107,14 @@ int run_daemon(const DaemonOptions& options) {
   }
   if (auto err = ensure_private_dir(paths.home); !err.empty())
     return readiness.fail(kExitFailed, err);
+  // Hold no directory busy (every path is absolute by now), and use every file descriptor the
+  // hard limit allows: one pidfd per running task plus one socket per client.
+  (void)!::chdir("/");
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
   if (options.ready_fd >= 0) {
     // Detached: our stderr becomes the state dir's log.
     int fd = ::open(paths.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -201,7 +210,16 @@ int run_daemon(const DaemonOptions& options) {
   log("serving " + paths.home.string() + " on " + paths.socket.string() + " (" +
       std::to_string(tasks.live_count()) + " running tasks adopted)");
   readiness.ready();
-  io.run();
+  // A request's exceptions are caught where it is served; anything else that escapes a
+  // handler is logged and the loop goes on: tasks outlive any one mishap, so must the daemon.
+  for (;;) {
+    try {
+      io.run();
+      break;
+    } catch (const std::exception& e) {
+      log(std::string("unexpected error, continuing: ") + e.what());
+    }
+  }
   ::unlink(paths.socket.c_str());
   ::unlink(paths.pid_file.c_str());
   log("stopped");

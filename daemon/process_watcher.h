@@ -16,9 +16,12 @@ namespace bb {
 class ProcessWatcher {
  public:
   virtual ~ProcessWatcher() = default;
-  // Calls on_exit (on the Asio thread) once the process has exited. Returns false if the
-  // process is already gone or is not the one identified (pid reused): nothing will be called.
-  virtual bool watch(const ProcessIdentity& id, std::function<void()> on_exit) = 0;
+  enum class Watch {
+    watching,  // on_exit will be called (on the Asio thread) once the process has exited
+    gone,      // already gone, or the pid now names another process: nothing will be called
+    failed,    // could not tell (e.g. out of file descriptors): try again later
+  };
+  virtual Watch watch(const ProcessIdentity& id, std::function<void()> on_exit) = 0;
   // Asks a keeper to cancel its task (it runs the kill ladder, records `cancelled`, exits).
   // False if that keeper is gone.
   virtual bool request_cancel(const ProcessIdentity& keeper) = 0;
@@ -32,7 +35,7 @@ class ProcessWatcher {
 class PidfdWatcher final : public ProcessWatcher {
  public:
   explicit PidfdWatcher(boost::asio::io_context& io) : io_(io) {}
-  bool watch(const ProcessIdentity& id, std::function<void()> on_exit) override;
+  Watch watch(const ProcessIdentity& id, std::function<void()> on_exit) override;
   bool request_cancel(const ProcessIdentity& keeper) override;
   void kill_orphaned_group(const ProcessIdentity& leader) override;
   bool alive(const ProcessIdentity& id) override { return is_alive(id); }

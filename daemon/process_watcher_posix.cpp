@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <cerrno>
 #include <csignal>
 
 #include <sys/syscall.h>
@@ -37,16 +38,18 @@ void PidfdWatcher::kill_orphaned_group(const ProcessIdentity& leader) {
   ::close(fd);
 }
 
-bool PidfdWatcher::watch(const ProcessIdentity& id, std::function<void()> on_exit) {
+ProcessWatcher::Watch PidfdWatcher::watch(const ProcessIdentity& id,
+                                          std::function<void()> on_exit) {
   int fd = pidfd_open(static_cast<pid_t>(id.pid));
-  if (fd < 0) return false;
+  // Only "no such process" means gone; EMFILE and the like say nothing about the keeper.
+  if (fd < 0) return errno == ESRCH ? Watch::gone : Watch::failed;
   // The pidfd pins the process; if the start time still matches now, it is the one we meant.
   if (!is_alive(id)) {
     // Gone, or a zombie of ours that still needs reaping, or a reused pid.
     siginfo_t si{};
     ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd), &si, WEXITED | WNOHANG);
     ::close(fd);
-    return false;
+    return Watch::gone;
   }
   auto sd = std::make_shared<boost::asio::posix::stream_descriptor>(io_, fd);
   sd->async_wait(boost::asio::posix::stream_descriptor::wait_read,
@@ -59,7 +62,7 @@ bool PidfdWatcher::watch(const ProcessIdentity& id, std::function<void()> on_exi
                    sd->close();
                    cb();
                  });
-  return true;
+  return Watch::watching;
 }
 
 }  // namespace bb

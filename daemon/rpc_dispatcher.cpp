@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_guard.h"
 #include "version.h"
 
 namespace bb {
@@ -52,6 +53,11 @@ std::string RpcDispatcher::too_large_response() {
 
 void RpcDispatcher::handle_line(const std::shared_ptr<Session>& session, std::string_view line,
                                 Reply reply) {
+  if (json_nesting_too_deep(line))
+    return reply(error_line(nullptr, err::kParseError,
+                            "parse error: JSON nested more than " +
+                                std::to_string(kMaxJsonNesting) + " levels deep",
+                            {{"kind", "parse_error"}}));
   json req = json::parse(line, nullptr, false);
   if (req.is_discarded())
     return reply(error_line(nullptr, err::kParseError, "parse error: the line is not valid JSON",

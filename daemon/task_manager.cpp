@@ -1,6 +1,7 @@
 #include "task_manager.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <system_error>
 
@@ -25,6 +26,7 @@ struct TaskManager::Live {
   std::optional<std::int64_t> shell_pid;  // from the keeper's run file, once it is there
   std::vector<CancelDone> cancels;
   std::unique_ptr<boost::asio::steady_timer> cancel_timer;
+  std::unique_ptr<boost::asio::steady_timer> retry_timer;  // a watch or a record to try again
 };
 
 struct TaskManager::Waiter {
@@ -177,13 +179,16 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   fs::path cwd(p.cwd);
   if (!cwd.is_absolute())
     return Failure{proto::error::kInvalidCwd, "cwd must be an absolute path, got \"" + p.cwd + "\"",
-                   {{"kind", "invalid_cwd"}, {"cwd", p.cwd}}};
-  if (!fs::is_directory(cwd, ec))
+                   {{"kind", "invalid_cwd"}, {"cwd", p.cwd}, {"reason", "not_absolute"}}};
+  if (!fs::is_directory(cwd, ec)) {
+    const bool exists = fs::exists(cwd, ec);
     return Failure{proto::error::kInvalidCwd,
-                   "cwd \"" + p.cwd + "\" " +
-                       (fs::exists(cwd, ec) ? "is not a directory" : "does not exist") +
+                   "cwd \"" + p.cwd + "\" " + (exists ? "is not a directory" : "does not exist") +
                        "; pass an existing directory",
-                   {{"kind", "invalid_cwd"}, {"cwd", p.cwd}}};
+                   {{"kind", "invalid_cwd"},
+                    {"cwd", p.cwd},
+                    {"reason", exists ? "not_a_directory" : "not_found"}}};
+  }
   if (auto refusal = check_policies(p.command, policies)) {
     nlohmann::json data = {{"kind", "policy_denied"},
                            {"rule", refusal->rule},
@@ -198,7 +203,8 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   t.cwd = cwd.lexically_normal().string();
   t.created_at_ms = now_ms();
   if (p.timeout_seconds) {
-    t.timeout_ms = static_cast<std::int64_t>(*p.timeout_seconds * 1000.0 + 0.5);
+    // At least 1 ms: a positive timeout never becomes "no time at all".
+    t.timeout_ms = std::max<std::int64_t>(1, static_cast<std::int64_t>(*p.timeout_seconds * 1000.0 + 0.5));
     t.deadline_ms = t.created_at_ms + *t.timeout_ms;
   }
   t.client_name = client.name;
@@ -236,26 +242,65 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   if (auto* err = std::get_if<std::string>(&launched)) return fail(*err);
   const ProcessIdentity keeper = std::get<ProcessIdentity>(launched);
   const std::int64_t started = now_ms();
-  store_.set_keeper(t.id, keeper.pid, keeper.start_time, started);
+  // Watched before anything else can fail: from here the task is running and must be tracked.
+  watch_keeper(t.id, keeper);
   t.keeper_pid = keeper.pid;
   t.keeper_start = keeper.start_time;
   t.started_at_ms = started;
-  watch_keeper(t.id, keeper);
+  try {
+    store_.set_keeper(t.id, keeper.pid, keeper.start_time, started);
+  } catch (const std::exception& e) {
+    // Not fatal: the keeper's own run file identifies it to a later reconcile.
+    std::fprintf(stderr, "backburnerd: cannot record the keeper of task %s: %s\n",
+                 t.id.c_str(), e.what());
+  }
   return view(t);
 }
 
 void TaskManager::watch_keeper(const std::string& id, const ProcessIdentity& keeper) {
-  auto live = std::make_unique<Live>();
+  auto& live = live_[id];
+  if (!live) live = std::make_unique<Live>();
   live->keeper = keeper;
-  live_[id] = std::move(live);
-  if (!watcher_.watch(keeper, [this, id] { on_keeper_exit(id); })) {
-    // Already gone: settle it on the next turn of the loop, as if the watch had fired.
-    boost::asio::post(io_, [this, id] { on_keeper_exit(id); });
+  switch (watcher_.watch(keeper, [this, id] { on_keeper_exit(id); })) {
+    case ProcessWatcher::Watch::watching:
+      return;
+    case ProcessWatcher::Watch::gone:
+      // Settle it on the next turn of the loop, as if the watch had fired.
+      boost::asio::post(io_, [this, id] { on_keeper_exit(id); });
+      return;
+    case ProcessWatcher::Watch::failed:
+      // Out of file descriptors, say: the keeper may well be alive. Look again shortly rather
+      // than conclude anything.
+      retry_later(id, [this, id, keeper] {
+        if (live_.count(id)) watch_keeper(id, keeper);
+      });
+      return;
   }
+}
+
+void TaskManager::retry_later(const std::string& id, std::function<void()> fn) {
+  auto& live = live_[id];
+  if (!live) return;
+  live->retry_timer = std::make_unique<boost::asio::steady_timer>(io_, std::chrono::seconds(1));
+  live->retry_timer->async_wait([fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (!ec) fn();
+  });
 }
 
 void TaskManager::on_keeper_exit(const std::string& id) {
   if (!live_.count(id)) return;
+  try {
+    settle_exited_keeper(id);
+  } catch (const std::exception& e) {
+    // The store is busy or failing: the outcome is safe on disk, so record it a moment later
+    // instead of losing it (or the daemon).
+    std::fprintf(stderr, "backburnerd: cannot record the end of task %s yet (%s); retrying\n",
+                 id.c_str(), e.what());
+    retry_later(id, [this, id] { on_keeper_exit(id); });
+  }
+}
+
+void TaskManager::settle_exited_keeper(const std::string& id) {
   const fs::path dir = task_dir(paths_, id);
   if (auto o = keeper::read_outcome(dir)) {
     finish(id, finish_from(*o), o->survivors);
@@ -361,10 +406,9 @@ void TaskManager::cancel(const std::string& task_id, CancelDone done) {
   Live& live = *it->second;
   live.cancels.push_back(std::move(done));
   if (live.cancels.size() > 1) return;  // the ladder already runs; answer everyone at its end
-  if (!watcher_.request_cancel(live.keeper)) {
-    // The keeper is gone: its exit notification settles the task (and answers us) shortly.
-    return;
-  }
+  // If the keeper is already gone its exit notification answers us shortly; if it could not be
+  // signalled for another reason the timer below still answers.
+  watcher_.request_cancel(live.keeper);
   live.cancel_timer = std::make_unique<boost::asio::steady_timer>(
       io_, std::chrono::milliseconds(options_.grace_ms + options_.cancel_slack_ms));
   live.cancel_timer->async_wait([this, task_id](const boost::system::error_code& ec) {

@@ -72,6 +72,8 @@ class TaskManager {
   proto::TaskView view(const TaskRecord& t);
   void watch_keeper(const std::string& id, const ProcessIdentity& keeper);
   void on_keeper_exit(const std::string& id);
+  void settle_exited_keeper(const std::string& id);
+  void retry_later(const std::string& id, std::function<void()> fn);
   void finish(const std::string& id, const Finish& f, std::vector<std::int64_t> survivors);
   void settle_waiters(const std::string& id);
   void complete_waiter(const std::shared_ptr<Waiter>& w, bool timed_out);

@@ -210,4 +210,6 @@ std::map<std::string, std::uint64_t> TaskStore::counts() {
 
 std::vector<TaskRecord> TaskStore::working() { return list(-1, proto::Status::working); }
 
+void TaskStore::set_busy_timeout(int ms) { impl_->db.setBusyTimeout(ms); }
+
 }  // namespace bb

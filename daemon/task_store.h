@@ -65,6 +65,9 @@ class TaskStore {
   std::map<std::string, std::uint64_t> counts();
   std::vector<TaskRecord> working();
 
+  // How long a statement waits for another writer before throwing "database is locked".
+  void set_busy_timeout(int ms);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,5 +1,7 @@
 #include "mcp_server.h"
 
+#include "json_guard.h"
+
 #include <algorithm>
 #include <thread>
 
@@ -22,7 +24,6 @@ constexpr const char* kMetaCapabilities = "io.modelcontextprotocol/clientCapabil
 constexpr const char* kMetaServerInfo = "io.modelcontextprotocol/serverInfo";
 // The tool list is fixed for the life of this binary.
 constexpr int kListTtlMs = 3600 * 1000;
-constexpr std::size_t kMaxNesting = 128;
 
 const char* const kLegacyVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26"};
 
@@ -33,28 +34,6 @@ json supported_versions() {
 }
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-// nlohmann's parser recurses per nesting level: refuse absurd nesting before parsing.
-bool nesting_too_deep(std::string_view line) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxNesting) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
-}
 
 bool valid_id(const json& id) { return id.is_string() || id.is_number_integer(); }
 
@@ -99,7 +78,7 @@ void McpServer::handle_line(std::string_view line) {
     reject_oversized_line(line.size());
     return;
   }
-  if (nesting_too_deep(line)) {
+  if (json_nesting_too_deep(line)) {
     send_error(nullptr, code::kParseError, "Parse error: JSON nested too deeply");
     return;
   }

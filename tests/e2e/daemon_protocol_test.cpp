@@ -1,4 +1,6 @@
 // End to end: bad input gets a JSON-RPC error, and the connection and the daemon keep working.
+#include <sys/socket.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -125,6 +127,34 @@ TEST_F(DaemonProtocol, AOneMebibyteCommandGetsAClearErrorNotACrash) {
   EXPECT_EQ(std::get<RpcError>(r).code, -32602);
   EXPECT_THAT(std::get<RpcError>(r).message, HasSubstr("command"));
   expect_still_serving();
+}
+
+TEST_F(DaemonProtocol, AbsurdlyDeepNestingGetsAParseErrorNotACrash) {
+  std::string deep = R"({"jsonrpc":"2.0","id":5,"method":"task.get","params":{"x":)" +
+                     std::string(100000, '[') + std::string(100000, ']') + "}}";
+  json r = exchange(deep);
+  EXPECT_EQ(r["error"]["code"], -32700);
+  expect_still_serving();
+}
+
+TEST_F(DaemonProtocol, AClientThatNeverReadsItsRepliesDoesNotStallOthers) {
+  json t = d.start_task("head -c 2000000 /dev/zero");
+  d.wait_task(t["task_id"]);
+  // Pipeline many large reads and never read a byte of the answers.
+  auto raw = RpcClient::connect(d.socket().string());
+  RpcClient greedy = std::move(std::get<RpcClient>(raw));
+  greedy.raw_exchange(R"({"jsonrpc":"2.0","id":0,"method":"hello","params":{"protocol_version":1,"client":{"name":"greedy","version":"1"}}})" "\n",
+                      std::chrono::seconds(20));
+  std::string burst;
+  for (int i = 1; i <= 200; ++i)
+    burst += R"({"jsonrpc":"2.0","id":)" + std::to_string(i) +
+             R"(,"method":"task.output","params":{"task_id":")" + t["task_id"].get<std::string>() +
+             R"(","offset":0,"max_bytes":2097152}})" "\n";
+  ::send(greedy.fd(), burst.data(), burst.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  // Another client is still served promptly, well within this generous bound.
+  RpcClient other = d.client();
+  auto r = other.call("daemon.info", json::object(), std::chrono::seconds(20));
+  ASSERT_TRUE(std::holds_alternative<json>(r)) << std::get<RpcError>(r).message;
 }
 
 TEST_F(DaemonProtocol, ANotificationGetsNoAnswer) {

@@ -144,6 +144,11 @@ TEST_F(DaemonTasks, TailAndOffsetReadsWorkOnAHundredMegabyteLog) {
   EXPECT_EQ(tail["next_offset"], 104857600);
   std::string text = tail["output"];
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);  // the last line is cut, no newline
+  // seq's lines are consecutive numbers: the two whole lines returned follow each other.
+  long a = std::stol(text.substr(0, text.find('\n')));
+  long b = std::stol(text.substr(text.find('\n') + 1));
+  EXPECT_EQ(b, a + 1);
+  EXPECT_GT(a, 11000000);
   json mid = d.call("task.output",
                     {{"task_id", t["task_id"]}, {"offset", 52428800}, {"max_bytes", 4096}});
   EXPECT_EQ(mid["offset"], 52428800);

@@ -116,6 +116,18 @@ test('a refused command says which rule refused it', () =>
     await c.close();
   }));
 
+test('the policy of the shim that started the daemon binds only that shim', () =>
+  withSandbox(async (sb) => {
+    const strict = await connect(sb, { BACKBURNER_DENY: 'forbidden' });
+    const refused = await call(strict, 'start_task', { command: 'echo forbidden' });
+    assert.equal(refused.isError, true, 'the strict shim refuses');
+    const relaxed = await connect(sb);
+    const ok = await call(relaxed, 'start_task', { command: 'echo forbidden' });
+    assert.notEqual(ok.isError, true, ok.content?.[0]?.text);
+    await strict.close();
+    await relaxed.close();
+  }));
+
 test('wait_task sends progress while it waits, so clients can wait past their timeout', () =>
   withSandbox(async (sb) => {
     const c = await connect(sb);

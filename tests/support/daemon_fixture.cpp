@@ -201,11 +201,12 @@ int DaemonFixture::run_daemon_expecting_exit(const std::vector<std::string>& ext
   return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-void DaemonFixture::stop() {
-  if (pid_ <= 0) return;
+int DaemonFixture::stop() {
+  if (pid_ <= 0) return -1;
   ::kill(static_cast<pid_t>(pid_), SIGTERM);
-  reap(static_cast<pid_t>(pid_), std::chrono::seconds(20));
+  int status = reap(static_cast<pid_t>(pid_), std::chrono::seconds(20));
   pid_ = -1;
+  return status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 void DaemonFixture::kill9() {

@@ -33,7 +33,9 @@ class DaemonFixture {
   // `wait_exit` bounds how long to wait for it to exit.
   int run_daemon_expecting_exit(const std::vector<std::string>& args,
                                 std::chrono::milliseconds wait_exit, std::string* stderr_out);
-  void stop();     // SIGTERM, then reap (bounded)
+  // SIGTERM, then reap (bounded). Returns the daemon's exit status (-1 if it died by a signal,
+  // which is how a sanitizer or a crash shows).
+  int stop();
   void kill9();    // SIGKILL, then reap
   bool running() const { return pid_ > 0; }
   std::int64_t pid() const { return pid_; }

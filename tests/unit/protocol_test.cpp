@@ -293,7 +293,7 @@ TEST(ProtocolParams, ValuesOutOfRangeAreRefusedWithTheRange) {
   EXPECT_EQ(params_error<OutputParams>(json{{"task_id", "a"}, {"tail_lines", 0}}),
             "tail_lines must be an integer from 1 to 10000, got 0");
   EXPECT_EQ(params_error<OutputParams>(json{{"task_id", "a"}, {"max_bytes", kMaxMaxBytes + 1}}),
-            "max_bytes must be an integer from 1 to 8388608, got 8388609");
+            "max_bytes must be an integer from 1 to 2097152, got 2097153");
   EXPECT_EQ(params_error<ListParams>(json{{"limit", 1001}}),
             "limit must be an integer from 1 to 1000, got 1001");
   EXPECT_EQ(

@@ -2,6 +2,7 @@
 #include <map>
 #include <set>
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
@@ -30,11 +31,16 @@ class FakeLauncher : public KeeperLauncher {
 
 class FakeWatcher : public ProcessWatcher {
  public:
-  bool watch(const ProcessIdentity& id, std::function<void()> on_exit) override {
-    if (!alive_set.count(id.pid)) return false;
+  Watch watch(const ProcessIdentity& id, std::function<void()> on_exit) override {
+    if (fail_watches > 0) {
+      --fail_watches;
+      return Watch::failed;
+    }
+    if (!alive_set.count(id.pid)) return Watch::gone;
     callbacks[id.pid] = std::move(on_exit);
-    return true;
+    return Watch::watching;
   }
+  int fail_watches = 0;  // the next watches fail as if out of file descriptors
   bool request_cancel(const ProcessIdentity& k) override {
     cancels.push_back(k.pid);
     return alive_set.count(k.pid) > 0;
@@ -88,6 +94,13 @@ class TaskManagerTest : public ::testing::Test {
     io.poll();
   }
   Status status(const std::string& id) { return std::get<proto::TaskView>(tasks->get(id)).status; }
+  // Straight from the database file, bypassing the store under test.
+  std::string live_status(const std::string& id) {
+    SQLite::Database db((dir.path() / "db").string());
+    SQLite::Statement q(db, "SELECT status FROM tasks WHERE id = ?");
+    q.bind(1, id);
+    return q.executeStep() ? q.getColumn(0).getString() : "";
+  }
 
   test::TempDir dir;
   StatePaths paths;
@@ -278,6 +291,34 @@ TEST_F(TaskManagerTest, WaitOnAnUnknownTaskIsAnError) {
   tasks->wait(w, [&](auto r) { answer = r; });
   ASSERT_TRUE(answer);
   EXPECT_EQ(std::get<Failure>(*answer).code, proto::error::kTaskNotFound);
+}
+
+TEST_F(TaskManagerTest, AWatchThatFailsForLackOfResourcesIsRetriedNotTakenForAnExit) {
+  watcher.fail_watches = 1;
+  auto t = start();
+  io.poll();
+  EXPECT_EQ(status(t.task_id), Status::working);  // not interrupted: nothing says it ended
+  io.run_for(std::chrono::seconds(3));              // the retry watches it for real
+  ASSERT_TRUE(watcher.callbacks.count(1000));
+  finish_keeper(t, {keeper::How::exited, 0});
+  EXPECT_EQ(status(t.task_id), Status::completed);
+}
+
+TEST_F(TaskManagerTest, AnOutcomeTheStoreCannotTakeYetIsRecordedOnRetry) {
+  auto t = start();
+  keeper::write_outcome(task_dir(paths, t.task_id), {keeper::How::exited, 0});
+  {
+    // Another writer holds the database: the store throws "database is locked".
+    SQLite::Database other((dir.path() / "db").string(), SQLite::OPEN_READWRITE);
+    other.exec("BEGIN IMMEDIATE");
+    store->set_busy_timeout(0);
+    watcher.exit(1000);
+    io.poll();
+    EXPECT_EQ(live_status(t.task_id), "working");
+    other.exec("ROLLBACK");
+  }
+  io.run_for(std::chrono::seconds(3));
+  EXPECT_EQ(status(t.task_id), Status::completed);
 }
 
 TEST_F(TaskManagerTest, ReconcileReadoptsALiveKeeper) {
