@@ -8,6 +8,7 @@ packages=(cmake g++ ninja-build pkg-config
   libboost1.81-dev libboost-filesystem1.81-dev libboost-system1.81-dev
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev googletest
+  task-spooler nq  # peers the benchmarks compare against
 )
 missing=()
 for p in "${packages[@]}"; do
