@@ -4,7 +4,7 @@
 
 #include "utf8.h"
 
-namespace bb::shim {
+namespace bb {
 
 std::map<std::string, std::string> task_environment(char** environ_block,
                                                     std::vector<std::string>* dropped) {
@@ -28,4 +28,4 @@ std::map<std::string, std::string> task_environment(char** environ_block,
   return env;
 }
 
-}  // namespace bb::shim
+}  // namespace bb

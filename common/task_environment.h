@@ -1,16 +1,16 @@
-// The environment every task started through this shim gets: the shim's own, i.e. the MCP
-// client's (a task runs with the environment of the client that started it).
+// The environment a task gets when the shim or the CLI starts it: the client's own, whole (a
+// task runs with the environment of the client that started it).
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
 
-namespace bb::shim {
+namespace bb {
 
 // `environ` as a map. Entries that are not valid UTF-8 cannot travel in JSON: they are left out
 // and their names (made printable) returned in `dropped`, for a note on stderr.
 std::map<std::string, std::string> task_environment(char** environ_block,
                                                     std::vector<std::string>* dropped = nullptr);
 
-}  // namespace bb::shim
+}  // namespace bb
