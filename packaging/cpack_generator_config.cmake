@@ -1,0 +1,10 @@
+# Read by cpack once per generator (CPACK_PROJECT_CONFIG_FILE): the install prefix each package
+# format wants. The units rendered at install time name backburnerd under this prefix.
+if(CPACK_GENERATOR STREQUAL "DEB")
+  set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
+elseif(CPACK_GENERATOR STREQUAL "TGZ")
+  set(CPACK_PACKAGING_INSTALL_PREFIX "/usr/local")
+  # Install through DESTDIR so that CMAKE_INSTALL_PREFIX is /usr/local during the install
+  # (otherwise it is CPack's staging directory, and the units would name that).
+  set(CPACK_SET_DESTDIR ON)
+endif()
