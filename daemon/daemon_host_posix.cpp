@@ -191,8 +191,9 @@ int run_daemon(const DaemonOptions& options) {
   RpcDispatcher dispatcher(tasks, daemon_policy, info, stop);
   server.emplace(io, dispatcher);
   std::string err;
-  if (auto fd = activation_socket())
-    err = server->adopt(*fd);
+  const std::optional<int> activated = activation_socket();
+  if (activated)
+    err = server->adopt(*activated);
   else
     err = server->listen(paths.socket);
   if (!err.empty()) return readiness.fail(kExitFailed, err);
@@ -220,7 +221,8 @@ int run_daemon(const DaemonOptions& options) {
       log(std::string("unexpected error, continuing: ") + e.what());
     }
   }
-  ::unlink(paths.socket.c_str());
+  // A socket handed over by systemd belongs to its socket unit, which serves it again next time.
+  if (!activated) ::unlink(paths.socket.c_str());
   ::unlink(paths.pid_file.c_str());
   log("stopped");
   return kExitOk;

@@ -9,6 +9,7 @@ packages=(cmake g++ ninja-build pkg-config
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev googletest
   task-spooler nq  # peers the benchmarks compare against
+  systemd python3 dpkg-dev file  # unit checks (systemd-analyze), packaging tests, CPack's .deb
 )
 missing=()
 for p in "${packages[@]}"; do
