@@ -12,6 +12,18 @@ struct ProcessIdentity {
   friend bool operator==(const ProcessIdentity&, const ProcessIdentity&) = default;
 };
 
+// What /proc/PID/stat says of a process (Linux).
+struct ProcStat {
+  std::int64_t pid = 0;
+  std::int64_t ppid = 0;
+  std::int64_t pgrp = 0;
+  std::uint64_t start_time = 0;  // field 22
+  char state = '?';              // 'Z' = zombie: dead, waiting for its parent to reap it
+};
+
+// nullopt if there is no such process (or its stat cannot be read).
+std::optional<ProcStat> read_proc_stat(std::int64_t pid);
+
 // Start time of a live (or zombie) process; nullopt if there is no such process.
 std::optional<std::uint64_t> process_start_time(std::int64_t pid);
 

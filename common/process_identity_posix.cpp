@@ -10,7 +10,7 @@
 
 namespace bb {
 
-std::optional<std::uint64_t> process_start_time(std::int64_t pid) {
+std::optional<ProcStat> read_proc_stat(std::int64_t pid) {
   if (pid <= 0) return std::nullopt;
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%lld/stat", static_cast<long long>(pid));
@@ -23,19 +23,28 @@ std::optional<std::uint64_t> process_start_time(std::int64_t pid) {
   buf[n] = '\0';
   // The command name (field 2) may contain spaces and parentheses: parse after the last ')'.
   char* p = std::strrchr(buf, ')');
-  if (p == nullptr) return std::nullopt;
-  ++p;
-  // After ')' come fields 3.. separated by single spaces; starttime is field 22.
-  int field = 2;
-  while (*p != '\0' && field < 22) {
-    if (*p == ' ') ++field;
-    ++p;
+  if (p == nullptr || p[1] != ' ') return std::nullopt;
+  ProcStat st;
+  st.pid = pid;
+  st.state = p[2];
+  p += 3;
+  // Fields 4.. are numbers separated by single spaces: ppid (4), pgrp (5), starttime (22).
+  for (int field = 4; field <= 22; ++field) {
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(p, &end, 10);
+    if (end == p) return std::nullopt;
+    if (field == 4) st.ppid = static_cast<std::int64_t>(v);
+    if (field == 5) st.pgrp = static_cast<std::int64_t>(v);
+    if (field == 22) st.start_time = v;
+    p = end;
   }
-  if (field != 22) return std::nullopt;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(p, &end, 10);
-  if (end == p) return std::nullopt;
-  return static_cast<std::uint64_t>(v);
+  return st;
+}
+
+std::optional<std::uint64_t> process_start_time(std::int64_t pid) {
+  auto st = read_proc_stat(pid);
+  if (!st) return std::nullopt;
+  return st->start_time;
 }
 
 bool is_alive(const ProcessIdentity& id) {

@@ -15,39 +15,6 @@
 
 namespace bb::keeper {
 
-namespace {
-
-std::optional<ProcInfo> read_stat(std::int64_t pid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%lld/stat", static_cast<long long>(pid));
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  char buf[1024];
-  ssize_t n = ::read(fd, buf, sizeof buf - 1);
-  ::close(fd);
-  if (n <= 0) return std::nullopt;
-  buf[n] = '\0';
-  // The command name (field 2) may contain spaces and parentheses: parse after the last ')'.
-  char* p = std::strrchr(buf, ')');
-  if (p == nullptr || p[1] != ' ') return std::nullopt;
-  ProcInfo info;
-  info.pid = pid;
-  info.state = p[2];
-  p += 3;
-  // Fields 4.. are numbers separated by single spaces: ppid (4), pgrp (5), starttime (22).
-  for (int field = 4; field <= 22; ++field) {
-    char* end = nullptr;
-    unsigned long long v = std::strtoull(p, &end, 10);
-    if (end == p) return std::nullopt;
-    if (field == 4) info.ppid = static_cast<std::int64_t>(v);
-    if (field == 5) info.pgrp = static_cast<std::int64_t>(v);
-    if (field == 22) info.start_time = v;
-    p = end;
-  }
-  return info;
-}
-
-}  // namespace
 
 std::vector<ProcInfo> descendants_of(std::int64_t root) {
   std::unordered_multimap<std::int64_t, ProcInfo> by_parent;
@@ -56,7 +23,7 @@ std::vector<ProcInfo> descendants_of(std::int64_t root) {
       char* end = nullptr;
       long long pid = std::strtoll(e->d_name, &end, 10);
       if (end == e->d_name || *end != '\0' || pid <= 0) continue;
-      if (auto info = read_stat(pid)) by_parent.emplace(info->ppid, *info);
+      if (auto info = read_proc_stat(pid)) by_parent.emplace(info->ppid, *info);
     }
     ::closedir(dir);
   }

@@ -6,15 +6,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "process_identity.h"
+
 namespace bb::keeper {
 
-struct ProcInfo {
-  std::int64_t pid = 0;
-  std::int64_t ppid = 0;
-  std::int64_t pgrp = 0;
-  std::uint64_t start_time = 0;  // /proc/PID/stat field 22
-  char state = '?';              // 'Z' = zombie: dead, waiting for its parent to reap it
-};
+using ProcInfo = bb::ProcStat;
 
 // All processes below `root` (not root itself), parents before children. A snapshot: processes
 // may fork or exit while it is taken.
