@@ -4,9 +4,8 @@
 
 #include "commands.h"
 #include "daemon_link.h"
+#include "os.h"
 #include "task_environment.h"
-
-extern char** environ;
 
 namespace bb::cli {
 
@@ -40,7 +39,7 @@ int run_start(Context& ctx, const ParsedArgs& args) {
     params["timeout_seconds"] = *seconds;
   }
   std::vector<std::string> dropped;
-  params["env"] = task_environment(environ, &dropped);
+  params["env"] = task_environment(os::environment(), &dropped);
   for (const auto& name : dropped) ctx.warn(name + " is not valid UTF-8; the task will not get it");
 
   auto link = DaemonLink::open(ctx.env, Autostart::yes);

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "daemon_autostart.h"
+#include "os.h"
 #include "policy_config.h"
 #include "version.h"
 
@@ -17,7 +18,11 @@ constexpr std::chrono::milliseconds kReconnectPause{200};
 
 proto::HelloParams cli_hello(const EnvLookup& env) {
   proto::HelloParams h;
-  h.client = {"backburner", BACKBURNER_VERSION};
+  h.client.name = "backburner";
+  h.client.version = BACKBURNER_VERSION;
+  // The person at the terminal: their tasks say so, and `list --mine` finds them.
+  h.client.user = os::current_user_name();
+  h.client.session = "backburner:" + *h.client.user;
   h.policy = policy_from_env(env);
   return h;
 }
@@ -45,7 +50,7 @@ std::variant<DaemonLink, LinkError> DaemonLink::open_once(const EnvLookup& env,
   }
   std::variant<RpcClient, std::string> connected = autostart == Autostart::yes
                                                        ? connect_or_start_daemon(paths)
-                                                       : RpcClient::connect(paths.socket.string());
+                                                       : RpcClient::connect(paths.socket);
   if (auto* msg = std::get_if<std::string>(&connected)) {
     if (autostart == Autostart::no) {
       return LinkError{true, "no backburnerd is running for " + paths.home.string() +

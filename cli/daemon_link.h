@@ -38,7 +38,10 @@ class DaemonLink {
                    std::chrono::milliseconds timeout = kCallTimeout);
 
   const StatePaths& paths() const { return paths_; }
-  int fd() const { return client_.fd(); }  // the connection, for interrupt_connection()
+  // Interrupts a call blocked on this link's connection, from another thread.
+  std::shared_ptr<ConnectionInterrupt> interrupt_handle() const {
+    return client_.interrupt_handle();
+  }
   const proto::HelloResult& hello() const { return hello_; }
 
  private:

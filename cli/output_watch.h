@@ -1,5 +1,5 @@
 // The platform part of following a task's output (`backburner logs -f`): waking up when the
-// task's log is written to, without polling, and interrupting a blocked daemon call.
+// task's log is written to, without polling.
 //
 // On Linux the watch is inotify on the task's directory (which also sees the log being created
 // and the keeper's outcome file appearing). Where no watch can be set up (inotify's limits, a
@@ -29,14 +29,5 @@ class OutputWatch {
   // Wakes the current or the next wait(). Safe to call from any thread.
   virtual void notify() = 0;
 };
-
-// Makes a daemon call that blocks on the connection `fd` return at once with a transport error
-// (the connection is shut down). `fd` must stay open until that call has returned.
-void interrupt_connection(int fd);
-
-// A duplicate of `fd` that refers to the same connection (for interrupt_connection from another
-// thread), or -1. Close it with close_duplicate.
-int duplicate_connection(int fd);
-void close_duplicate(int fd);
 
 }  // namespace bb::cli

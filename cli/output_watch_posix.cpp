@@ -1,7 +1,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -71,16 +70,6 @@ class InotifyWatch final : public OutputWatch {
 std::unique_ptr<OutputWatch> OutputWatch::create(const std::filesystem::path& task_dir,
                                                  std::string* error) {
   return std::make_unique<InotifyWatch>(task_dir, error);
-}
-
-void interrupt_connection(int fd) {
-  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
-}
-
-int duplicate_connection(int fd) { return fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1; }
-
-void close_duplicate(int fd) {
-  if (fd >= 0) ::close(fd);
 }
 
 }  // namespace bb::cli

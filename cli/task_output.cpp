@@ -31,12 +31,12 @@ std::variant<proto::OutputResult, RpcError> read_at(DaemonLink& link, const std:
 
 // Waits, on a connection of its own, for a task to end (task.wait in long slices), then wakes
 // the follower. The thread touches only its own connection and the atomics; the destructor
-// interrupts a wait still in progress (through a duplicate of the connection's fd, which stays
+// interrupts a wait still in progress (through the connection's interrupt handle, which stays
 // valid whatever the thread does with its own) and joins.
 class TaskEndWaiter {
  public:
   TaskEndWaiter(DaemonLink link, std::string task_id, OutputWatch& watch)
-      : interrupt_fd_(duplicate_connection(link.fd())) {
+      : interrupt_(link.interrupt_handle()) {
     thread_ = std::thread([this, l = std::move(link), id = std::move(task_id), &watch]() mutable {
       while (!stopping_) {
         auto answer = l.call(
@@ -60,16 +60,15 @@ class TaskEndWaiter {
 
   ~TaskEndWaiter() {
     stopping_ = true;
-    interrupt_connection(interrupt_fd_);
+    if (interrupt_) interrupt_->fire();
     thread_.join();
-    close_duplicate(interrupt_fd_);
   }
 
   bool ended() const { return ended_; }
   bool failed() const { return failed_; }
 
  private:
-  int interrupt_fd_;
+  std::shared_ptr<ConnectionInterrupt> interrupt_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> ended_{false};
   std::atomic<bool> failed_{false};

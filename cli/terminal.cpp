@@ -38,14 +38,14 @@ std::string Style::paint(std::string_view text, Colour c) const {
 
 Terminal detect_terminal(const EnvLookup& env) {
   Terminal t;
-  t.stdout_tty = is_terminal(1);
-  t.stderr_tty = is_terminal(2);
+  t.stdout_tty = is_terminal(StdStream::out);
+  t.stderr_tty = is_terminal(StdStream::err);
   // process_env() reports an empty variable as unset, which is what NO_COLOR asks for.
   const bool colour_allowed = !env("NO_COLOR") && env("TERM").value_or("") != "dumb";
   t.out = Style(t.stdout_tty && colour_allowed);
   t.err = Style(t.stderr_tty && colour_allowed);
   if (t.stdout_tty) {
-    t.columns = terminal_columns(1);
+    t.columns = terminal_columns(StdStream::out);
     if (t.columns == 0) {
       if (auto c = env("COLUMNS"))
         t.columns = static_cast<int>(parse_integer(*c, 1, 10000).value_or(0));

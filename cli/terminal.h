@@ -35,8 +35,9 @@ struct Terminal {
 // Inspects fds 1 and 2 and the environment (NO_COLOR, TERM, COLUMNS).
 Terminal detect_terminal(const EnvLookup& env);
 
-// Platform part (terminal_posix.cpp).
-bool is_terminal(int fd);
-int terminal_columns(int fd);  // 0 when unknown
+// Platform part (terminal_<platform>.cpp).
+enum class StdStream { out, err };
+bool is_terminal(StdStream stream);
+int terminal_columns(StdStream stream);  // 0 when unknown
 
 }  // namespace bb::cli

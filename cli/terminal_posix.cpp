@@ -5,9 +5,14 @@
 
 namespace bb::cli {
 
-bool is_terminal(int fd) { return ::isatty(fd) == 1; }
+namespace {
+int fd_of(StdStream s) { return s == StdStream::out ? STDOUT_FILENO : STDERR_FILENO; }
+}  // namespace
 
-int terminal_columns(int fd) {
+bool is_terminal(StdStream s) { return ::isatty(fd_of(s)) == 1; }
+
+int terminal_columns(StdStream s) {
+  const int fd = fd_of(s);
   winsize ws{};
   if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
   return 0;

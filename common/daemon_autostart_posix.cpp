@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "daemon_autostart.h"
+#include "autostart_platform.h"
 
 extern char** environ;
 
@@ -27,7 +27,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-constexpr const char* kDaemonName = "backburnerd";
 constexpr std::size_t kMaxStderrBytes = 4096;
 
 // Closes an fd on scope exit.
@@ -49,14 +48,28 @@ class Fd {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
+class FlockStartLock final : public StartLock {
+ public:
+  explicit FlockStartLock(int fd) : fd_(fd) {}
+  ~FlockStartLock() override { ::close(fd_); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+const char kPathListSeparator = ':';
+const char* const kExeSuffix = "";
+
 bool is_executable_file(const fs::path& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
 }
 
-// Takes the start lock, polling so that a stuck holder cannot block us forever.
-// Returns the locked fd or a message.
-std::variant<int, std::string> take_lock(const fs::path& lock_path, milliseconds timeout) {
+// Polls the lock so that a stuck holder cannot block us forever.
+std::variant<std::unique_ptr<StartLock>, std::string> take_start_lock(const fs::path& lock_path,
+                                                                      milliseconds timeout) {
   // A missing state dir is created private from its first instant; an existing one is left
   // as it is (the daemon refuses one that others can write, and says how to fix it).
   const fs::path dir = lock_path.parent_path();
@@ -83,18 +96,9 @@ std::variant<int, std::string> take_lock(const fs::path& lock_path, milliseconds
     }
     std::this_thread::sleep_for(milliseconds(20));
   }
-  return fd;
+  return std::unique_ptr<StartLock>(std::make_unique<FlockStartLock>(fd));
 }
 
-struct SpawnOutcome {
-  bool exited = false;
-  int exit_status = -1;  // valid when exited
-  std::string stderr_text;
-  std::string error;  // the spawn itself failed
-};
-
-// Starts the daemon (it detaches and its parent exits once it serves) and waits for that exit.
-// stdin and stdout are /dev/null: the caller's stdout may be a protocol channel (the shim's).
 // Only fds 0-2 are inherited, so the daemon never holds our lock or our other connections.
 SpawnOutcome spawn_daemon(const fs::path& exe, milliseconds timeout) {
   SpawnOutcome out;
@@ -167,96 +171,6 @@ SpawnOutcome spawn_daemon(const fs::path& exe, milliseconds timeout) {
     out.stderr_text.pop_back();
   }
   return out;
-}
-
-// Connects, retrying for up to `patience` (a daemon that just reported readiness, or one that
-// another client started a moment ago, may need a few ms more).
-std::variant<RpcClient, std::string> connect_with_patience(const fs::path& socket,
-                                                           milliseconds patience) {
-  const auto deadline = Clock::now() + patience;
-  while (true) {
-    auto c = RpcClient::connect(socket.string());
-    if (std::holds_alternative<RpcClient>(c) || Clock::now() >= deadline) return c;
-    std::this_thread::sleep_for(milliseconds(25));
-  }
-}
-
-}  // namespace
-
-fs::path autostart_lock_path(const StatePaths& paths) { return paths.home / "autostart.lock"; }
-
-std::vector<fs::path> default_daemon_candidates(const EnvLookup& env) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  const auto self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) out.push_back(self.parent_path() / kDaemonName);
-  if (auto path = env("PATH")) {
-    std::string_view rest = *path;
-    while (true) {
-      const auto colon = rest.find(':');
-      const auto dir = rest.substr(0, colon);
-      out.push_back((dir.empty() ? fs::path(".") : fs::path(dir)) / kDaemonName);
-      if (colon == std::string_view::npos) break;
-      rest.remove_prefix(colon + 1);
-    }
-  }
-  return out;
-}
-
-std::variant<RpcClient, std::string> connect_or_start_daemon(const StatePaths& paths,
-                                                             const AutostartOptions& options) {
-  auto first = RpcClient::connect(paths.socket.string());
-  if (std::holds_alternative<RpcClient>(first)) return first;
-  const std::string first_error = std::get<std::string>(first);
-
-  auto locked = take_lock(autostart_lock_path(paths), options.lock_timeout);
-  if (auto* msg = std::get_if<std::string>(&locked)) {
-    return "no daemon answers at " + paths.socket.string() + " (" + first_error +
-           ") and it could not be started: " + *msg;
-  }
-  Fd lock(std::get<int>(locked));  // released (closed) on every return below
-
-  // Someone may have started it while we waited for the lock.
-  auto second = RpcClient::connect(paths.socket.string());
-  if (std::holds_alternative<RpcClient>(second)) return second;
-
-  const auto candidates = options.daemon_candidates.empty()
-                              ? default_daemon_candidates(process_env())
-                              : options.daemon_candidates;
-  std::optional<fs::path> exe;
-  for (const auto& c : candidates) {
-    if (is_executable_file(c)) {
-      exe = c;
-      break;
-    }
-  }
-  if (!exe) {
-    return "no daemon answers at " + paths.socket.string() + " (" + first_error +
-           ") and backburnerd was found neither next to this program nor on PATH; "
-           "install backburnerd there or start it yourself";
-  }
-
-  const auto spawned = spawn_daemon(*exe, options.start_timeout);
-  if (!spawned.error.empty()) return "could not start the daemon: " + spawned.error;
-  // Exit 0: it serves now. Non-zero may mean that another daemon (started without this lock,
-  // e.g. by hand) already serves this state dir: connecting decides.
-  const auto patience =
-      spawned.exited && spawned.exit_status == 0 ? milliseconds(2000) : milliseconds(1000);
-  auto third = connect_with_patience(paths.socket, patience);
-  if (std::holds_alternative<RpcClient>(third)) return third;
-
-  std::string why;
-  if (!spawned.exited) {
-    why = "it did not report readiness within " +
-          std::to_string(options.start_timeout.count() / 1000) + " s";
-  } else if (spawned.exit_status != 0) {
-    why = "it exited with status " + std::to_string(spawned.exit_status);
-  } else {
-    why = "it reported readiness but does not accept connections (" + std::get<std::string>(third) +
-          ")";
-  }
-  if (!spawned.stderr_text.empty()) why += ": " + spawned.stderr_text;
-  return "started " + exe->string() + " but " + why + ". See " + paths.log_file.string();
 }
 
 }  // namespace bb

@@ -2,47 +2,54 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 
 namespace bb {
 
+namespace {
+using namespace std::chrono;
+
+bool parse_digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+}  // namespace
+
 std::int64_t now_ms() {
-  using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 std::string iso_utc(std::int64_t epoch_ms) {
-  std::int64_t secs = epoch_ms / 1000;
-  int ms = static_cast<int>(epoch_ms % 1000);
-  if (ms < 0) {
-    ms += 1000;
-    --secs;
-  }
-  std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];  // ample for any int fields, so the format can never truncate
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  const sys_time<milliseconds> t{milliseconds(epoch_ms)};
+  const sys_days day = floor<days>(t);
+  const year_month_day ymd{day};
+  const hh_mm_ss<milliseconds> hms{t - day};
+  char buf[64];  // ample for any field values, so the format can never truncate
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()),
+                static_cast<int>(hms.subseconds().count()));
   return buf;
 }
 
 std::optional<std::int64_t> parse_iso_utc(std::string_view s) {
-  int y, mo, d, h, mi, sec, ms;
-  char z;
-  std::string str(s);
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &sec, &ms,
-                  &z) != 8 ||
-      z != 'Z' || str.size() != 24)
+  // Exactly YYYY-MM-DDTHH:MM:SS.mmmZ
+  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':' || s[19] != '.' || s[23] != 'Z')
     return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+  int y, mo, d, h, mi, sec, ms;
+  if (!parse_digits(s, 0, 4, y) || !parse_digits(s, 5, 2, mo) || !parse_digits(s, 8, 2, d) ||
+      !parse_digits(s, 11, 2, h) || !parse_digits(s, 14, 2, mi) || !parse_digits(s, 17, 2, sec) ||
+      !parse_digits(s, 20, 3, ms))
+    return std::nullopt;
+  const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  const auto t = sys_days(ymd) + hours(h) + minutes(mi) + seconds(sec) + milliseconds(ms);
+  return duration_cast<milliseconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace bb

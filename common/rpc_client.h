@@ -1,16 +1,22 @@
-// A blocking client for the daemon protocol over its Unix socket: one request at a time on one
-// connection. Used by the shim, the CLI and the tests; it carries no task state.
+// A blocking client for the daemon protocol: one request at a time on one connection. Used by
+// the shim, the CLI and the tests; it carries no task state. The connection itself is the
+// platform's (client_transport.h), checked before anything is sent.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
+#include "client_transport.h"
 #include "protocol.h"
 
 namespace bb {
@@ -35,32 +41,44 @@ class RpcClient {
   RpcClient& operator=(const RpcClient&) = delete;
   ~RpcClient();
 
-  // Connects to the socket. Returns an error message if nothing listens there.
-  static std::variant<RpcClient, std::string> connect(const std::string& socket_path);
+  // Connects to the daemon's socket (or pipe). Returns a message if nothing (or no one
+  // trustworthy) listens there.
+  static std::variant<RpcClient, std::string> connect(const std::filesystem::path& endpoint,
+                                                      ConnectFailure* why = nullptr);
 
   // Sends hello and checks the answer. Must be the first call on a connection.
   std::variant<proto::HelloResult, RpcError> hello(const proto::HelloParams& params);
 
   // Sends one request and waits for its response, at most `timeout` (nullopt: forever).
+  // Notifications that arrive meanwhile are kept for next_notification().
   CallOutcome call(std::string_view method, const nlohmann::json& params,
                    std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // The next notification the daemon pushed (after a subscription), waiting at most `timeout`;
+  // nullopt on timeout; an RpcError when the connection failed.
+  std::variant<nlohmann::json, RpcError, std::monostate> next_notification(
+      std::optional<std::chrono::milliseconds> timeout);
 
   // Writes a raw line (no newline added) and reads one response line; for protocol tests.
   std::variant<std::string, RpcError> raw_exchange(std::string_view line,
                                                    std::chrono::milliseconds timeout);
 
-  bool connected() const { return fd_ >= 0; }
-  int fd() const { return fd_; }
+  bool connected() const { return transport_ != nullptr; }
+  // True if the daemon closed this (idle) connection since its last use.
+  bool peer_closed() const;
+  // Interrupts a call blocked on this connection, from another thread (see ConnectionInterrupt).
+  std::shared_ptr<ConnectionInterrupt> interrupt_handle() const;
   void close();
 
  private:
-  explicit RpcClient(int fd) : fd_(fd) {}
+  explicit RpcClient(std::unique_ptr<ClientTransport> t) : transport_(std::move(t)) {}
   std::variant<std::string, RpcError> read_line(std::optional<std::chrono::milliseconds> timeout);
-  bool write_all(std::string_view data);
+  bool write_all(std::string_view data, std::string& error);
 
-  int fd_ = -1;
+  std::unique_ptr<ClientTransport> transport_;
   std::int64_t next_id_ = 1;
   std::string buffer_;  // bytes read past the last line
+  std::vector<nlohmann::json> notifications_;  // pushed while a call waited for its answer
 };
 
 }  // namespace bb

@@ -16,8 +16,8 @@ struct StatePaths {
   std::filesystem::path lock_file;  // home/backburnerd.lock (held by the serving daemon)
   std::filesystem::path log_file;   // home/backburnerd.log (a detached daemon's stderr)
   std::filesystem::path tasks_dir;  // home/tasks
-  std::filesystem::path socket;     // $BACKBURNER_SOCKET, or home/backburnerd.sock if it fits
-  bool socket_in_runtime_dir = false;  // the default path was too long for sun_path
+  // $BACKBURNER_SOCKET, else the platform's default (default_socket_path).
+  std::filesystem::path socket;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
@@ -25,12 +25,26 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 // The process environment.
 EnvLookup process_env();
 
-// REQUIRES: HOME or BACKBURNER_HOME is set (else throws std::runtime_error saying so).
+// REQUIRES: BACKBURNER_HOME or the platform default's variable (HOME, LOCALAPPDATA) is set (else throws std::runtime_error saying so).
 StatePaths resolve_state_paths(const EnvLookup& env);
 
 std::filesystem::path task_dir(const StatePaths& paths, std::string_view task_id);
 
-// Longest socket path that fits sockaddr_un::sun_path with its terminating NUL.
-std::size_t max_socket_path_length();
+// Platform part (state_paths_<platform>.cpp): the default state dir (POSIX ~/.backburner,
+// Windows %LOCALAPPDATA%\backburner), nullopt when the variable it derives from is unset;
+// and that variable's name, for the message.
+std::optional<std::filesystem::path> default_state_dir(const EnvLookup& env);
+const char* default_state_dir_variable();
+
+// Platform part: the daemon's endpoint for a state dir.
+// POSIX: home/backburnerd.sock, always inside the private state dir (a path too long for a
+// socket address is reached through its directory, see unix_socket_posix.h); where the OS
+// offers no such way, a per-user directory in /tmp, checked by every client before use.
+// Windows: a named pipe whose name is derived from the user's SID and the state dir.
+std::filesystem::path default_socket_path(const std::filesystem::path& home, const EnvLookup& env);
+
+// FNV-1a of the state dir's path: stable across builds, so every client and daemon version
+// derives the same name from the same state dir.
+std::uint64_t state_dir_hash(const std::filesystem::path& home);
 
 }  // namespace bb

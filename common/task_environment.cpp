@@ -1,19 +1,18 @@
 #include "task_environment.h"
 
-#include <cstring>
-
 #include "utf8.h"
 
 namespace bb {
 
-std::map<std::string, std::string> task_environment(char** environ_block,
+std::map<std::string, std::string> task_environment(const std::vector<std::string>& entries,
                                                     std::vector<std::string>* dropped) {
   std::map<std::string, std::string> env;
-  for (char** e = environ_block; e != nullptr && *e != nullptr; ++e) {
-    const char* eq = std::strchr(*e, '=');
-    if (eq == nullptr || eq == *e) continue;
-    std::string name(*e, static_cast<std::size_t>(eq - *e));
-    std::string value(eq + 1);
+  for (const std::string& e : entries) {
+    // Windows keeps per-drive cwds as "=C:=C:\dir": a leading '=' is part of no name.
+    const auto eq = e.find('=', 1);
+    if (eq == std::string::npos || eq == 0) continue;
+    std::string name = e.substr(0, eq);
+    std::string value = e.substr(eq + 1);
     if (!utf8::is_valid(name) || !utf8::is_valid(value)) {
       if (dropped != nullptr) {
         for (auto& ch : name) {

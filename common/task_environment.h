@@ -8,9 +8,9 @@
 
 namespace bb {
 
-// `environ` as a map. Entries that are not valid UTF-8 cannot travel in JSON: they are left out
+// The process environment (os::environment()) as a map. Entries that are not valid UTF-8 cannot travel in JSON: they are left out
 // and their names (made printable) returned in `dropped`, for a note on stderr.
-std::map<std::string, std::string> task_environment(char** environ_block,
+std::map<std::string, std::string> task_environment(const std::vector<std::string>& entries,
                                                     std::vector<std::string>* dropped = nullptr);
 
 }  // namespace bb

@@ -1,9 +1,10 @@
 // Starts a task's keeper. The seam between the task state machine and the OS: tests replace it
-// with a fake that starts nothing.
+// with a fake that starts nothing. Platform part: keeper_launcher_<platform>.cpp.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -20,25 +21,25 @@ struct KeeperSpec {
   std::optional<std::int64_t> deadline_ms;  // wall clock, epoch ms
   int grace_ms = 5000;                      // SIGTERM -> SIGKILL grace of the kill ladder
   std::vector<std::string> env;             // "NAME=value", the task's whole environment
+  int umask = 022;                          // the shell's umask (the keeper's own is 077)
+  bool stdin_pipe = false;                  // give the task a stdin the daemon can write to
+  std::uint64_t log_cap_bytes = 0;          // output.log's cap (0: none), see log_cap.h
 };
 
 class KeeperLauncher {
  public:
   virtual ~KeeperLauncher() = default;
   // The started keeper's identity, or a message saying why it could not start.
+  // Before the keeper exists its liveness lock (keeper_files.h, kKeeperLock) is taken, and the
+  // keeper inherits it: from the first instant a crash of the daemon could leave a keeper
+  // unrecorded, the lock says that it lives.
   virtual std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec) = 0;
 };
 
 // The real one: posix_spawn (never fork from the multi-component daemon), a new session so
-// that signals aimed at the daemon's group never reach tasks, only fds 0-2 inherited.
-class PosixKeeperLauncher final : public KeeperLauncher {
- public:
-  explicit PosixKeeperLauncher(std::filesystem::path keeper_exe);
-  std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec) override;
-
- private:
-  std::filesystem::path exe_;
-};
+// that signals aimed at the daemon's group never reach tasks, only fds 0-2 and the lock
+// inherited.
+std::unique_ptr<KeeperLauncher> make_keeper_launcher(std::filesystem::path keeper_exe);
 
 // backburner-keeper next to the running executable, unless BACKBURNER_KEEPER names another.
 std::filesystem::path default_keeper_path();

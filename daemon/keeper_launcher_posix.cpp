@@ -7,30 +7,75 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "keeper_files.h"
+#include "os.h"
 
 namespace bb {
 
 namespace fs = std::filesystem;
 
-PosixKeeperLauncher::PosixKeeperLauncher(fs::path keeper_exe) : exe_(std::move(keeper_exe)) {}
+namespace {
+
+// The keeper finds its lock on this descriptor.
+constexpr int kLockFd = 3;
+
+class PosixKeeperLauncher final : public KeeperLauncher {
+ public:
+  explicit PosixKeeperLauncher(fs::path keeper_exe) : exe_(std::move(keeper_exe)) {}
+  std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec) override;
+
+ private:
+  fs::path exe_;
+};
+
+std::string octal(int mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%03o", static_cast<unsigned>(mode) & 0777u);
+  return buf;
+}
+
+}  // namespace
+
+std::unique_ptr<KeeperLauncher> make_keeper_launcher(fs::path keeper_exe) {
+  return std::make_unique<PosixKeeperLauncher>(std::move(keeper_exe));
+}
 
 fs::path default_keeper_path() {
   if (const char* p = std::getenv("BACKBURNER_KEEPER"); p && *p) return p;
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "backburner-keeper";
+  fs::path self = os::current_executable();
+  if (self.empty()) return "backburner-keeper";
   return self.parent_path() / "backburner-keeper";
 }
 
 std::variant<ProcessIdentity, std::string> PosixKeeperLauncher::launch(const KeeperSpec& spec) {
-  std::vector<std::string> args = {exe_.string(), "--task-dir", spec.task_dir.string(), "--cwd",
-                                   spec.cwd, "--grace-ms", std::to_string(spec.grace_ms)};
+  // The liveness lock, taken before the keeper exists and inherited by it (flock locks belong
+  // to the open file, which the keeper's descriptor keeps open): if this daemon dies at any
+  // moment from here on, the next one finds the lock held for as long as the keeper lives.
+  const std::string lock_path = (spec.task_dir / keeper::kKeeperLock).string();
+  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock < 0) return "cannot create " + lock_path + ": " + std::strerror(errno);
+  if (::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    const std::string err = std::strerror(errno);
+    ::close(lock);
+    return "cannot lock " + lock_path + ": " + err;
+  }
+
+  std::vector<std::string> args = {exe_.string(),  "--task-dir", spec.task_dir.string(),
+                                   "--cwd",        spec.cwd,     "--grace-ms",
+                                   std::to_string(spec.grace_ms), "--lock-fd",
+                                   std::to_string(kLockFd),       "--umask",
+                                   octal(spec.umask)};
   if (spec.deadline_ms) {
     args.push_back("--deadline-ms");
     args.push_back(std::to_string(*spec.deadline_ms));
+  }
+  if (spec.stdin_pipe) args.push_back("--stdin-pipe");
+  if (spec.log_cap_bytes > 0) {
+    args.push_back("--log-cap");
+    args.push_back(std::to_string(spec.log_cap_bytes));
   }
   args.push_back("--");
   args.push_back(spec.command);
@@ -49,14 +94,16 @@ std::variant<ProcessIdentity, std::string> PosixKeeperLauncher::launch(const Kee
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  // Nothing of the daemon (its socket, its database, client connections) leaks into a task.
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  // dup2 onto a new number clears close-on-exec: the keeper gets the lock and nothing else of
+  // the daemon's (its socket, its database, client connections).
+  posix_spawn_file_actions_adddup2(&fa, lock, kLockFd);
+  posix_spawn_file_actions_addclosefrom_np(&fa, kLockFd + 1);
   // The keeper handles these through a signalfd. Starting with them already blocked closes
   // the window before it blocks them itself, in which a cancel (SIGUSR1) would kill it
   // before it could record anything.
   sigset_t handled, all;
   sigemptyset(&handled);
-  for (int sig : {SIGCHLD, SIGUSR1, SIGTERM, SIGINT, SIGHUP}) sigaddset(&handled, sig);
+  for (int sig : {SIGCHLD, SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP}) sigaddset(&handled, sig);
   sigfillset(&all);
   posix_spawnattr_setsigmask(&attr, &handled);
   posix_spawnattr_setsigdefault(&attr, &all);
@@ -66,6 +113,8 @@ std::variant<ProcessIdentity, std::string> PosixKeeperLauncher::launch(const Kee
   int rc = ::posix_spawn(&pid, exe_.c_str(), &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
+  // The keeper holds the lock now (or nobody does, if it did not start).
+  ::close(lock);
   if (rc != 0)
     return "cannot start the keeper " + exe_.string() + ": " + std::strerror(rc);
   // A child that has not been reaped keeps its /proc entry even if it already exited.

@@ -35,5 +35,5 @@ int main(int argc, char** argv) {
       return bb::kExitUsage;
     }
   }
-  return foreground ? bb::run_daemon({}) : bb::detach_and_run();
+  return foreground ? bb::run_daemon(bb::DaemonOptions{}) : bb::detach_and_run();
 }

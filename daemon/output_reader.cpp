@@ -42,8 +42,10 @@ result<std::string> read_bytes(LogFile& log, std::uint64_t from, std::uint64_t t
 }  // namespace
 
 result<OutputChunk> read_tail(LogFile& log, std::uint32_t lines, std::uint64_t max_bytes,
-                              bool final) {
+                              bool final, const LogGap* gap) {
   const std::uint64_t size = log.size();
+  // Nothing of the gap is output; the tail's lines come from after it.
+  const std::uint64_t gap_end = gap != nullptr && gap->to <= size ? gap->to : 0;
   std::uint64_t end = size;
   if (!final && size > 0) {
     // A character the writer has begun but not finished is not output yet.
@@ -53,8 +55,8 @@ result<OutputChunk> read_tail(LogFile& log, std::uint32_t lines, std::uint64_t m
   }
 
   // The text may start no lower than `limit`; finding a boundary there needs 3 bytes before.
-  const std::uint64_t limit = end > max_bytes ? end - max_bytes : 0;
-  const std::uint64_t floor = limit > 3 ? limit - 3 : 0;
+  const std::uint64_t limit = std::max(gap_end, end > max_bytes ? end - max_bytes : 0);
+  const std::uint64_t floor = std::max(gap_end, limit > 3 ? limit - 3 : 0);
   std::uint64_t start = end;
   if (lines > 0) {
     auto found = find_lines_start(log, end, floor, lines);
@@ -76,6 +78,7 @@ result<OutputChunk> read_tail(LogFile& log, std::uint32_t lines, std::uint64_t m
 
   OutputChunk chunk;
   chunk.text = utf8::sanitize(text);
+  if (gap_end > 0 && start <= gap_end && !capped) chunk.text = gap->marker + chunk.text;
   chunk.offset = start;
   chunk.next_offset = end;
   chunk.total_bytes = size;
@@ -83,11 +86,47 @@ result<OutputChunk> read_tail(LogFile& log, std::uint32_t lines, std::uint64_t m
   return chunk;
 }
 
+result<OutputChunk> read_head(LogFile& log, std::uint32_t lines, std::uint64_t max_bytes,
+                              bool final, const LogGap* gap) {
+  const std::uint64_t size = log.size();
+  std::uint64_t limit = std::min(size, max_bytes);
+  if (gap != nullptr && gap->from < limit) limit = gap->from;
+  // The end of the `lines`-th line, scanning forward in blocks, no further than `limit`.
+  std::uint64_t end = limit;
+  std::string block;
+  for (std::uint64_t pos = 0; pos < limit && lines > 0;) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kTailBlockBytes, limit - pos));
+    block.resize(n);
+    if (auto r = log.read_at(pos, {block.data(), n}); !r) return r.error();
+    for (std::size_t i = block.find('\n'); i != std::string::npos; i = block.find('\n', i + 1)) {
+      if (--lines == 0) {
+        end = pos + i + 1;
+        break;
+      }
+    }
+    pos += n;
+  }
+  auto chunk = read_range(log, 0, end, final && end == size, nullptr);
+  if (!chunk) return chunk;
+  chunk->truncated = chunk->next_offset < size;
+  return chunk;
+}
+
 result<OutputChunk> read_range(LogFile& log, std::uint64_t offset, std::uint64_t max_bytes,
-                               bool final) {
+                               bool final, const LogGap* gap) {
   const std::uint64_t size = log.size();
   offset = std::min(offset, size);
-  const std::uint64_t end = offset + std::min(max_bytes, size - offset);
+  if (gap != nullptr && offset >= gap->from && offset < gap->to && gap->to <= size) {
+    OutputChunk chunk;
+    chunk.text = gap->marker;
+    chunk.offset = offset;
+    chunk.next_offset = gap->to;
+    chunk.total_bytes = size;
+    chunk.truncated = gap->to < size;
+    return chunk;
+  }
+  std::uint64_t end = offset + std::min(max_bytes, size - offset);
+  if (gap != nullptr && offset < gap->from && end > gap->from) end = gap->from;
   const bool at_eof = end == size;
   // Up to 3 bytes either side of the range: enough to see a character cut by either edge.
   const std::uint64_t lo = offset > 3 ? offset - 3 : 0;
@@ -128,14 +167,14 @@ result<OutputChunk> read_tail(const std::filesystem::path& file, std::uint32_t l
                               std::uint64_t max_bytes, bool final) {
   auto log = open_log(file);
   if (!log) return log.error();
-  return read_tail(**log, lines, max_bytes, final);
+  return read_tail(**log, lines, max_bytes, final, nullptr);
 }
 
 result<OutputChunk> read_range(const std::filesystem::path& file, std::uint64_t offset,
                                std::uint64_t max_bytes, bool final) {
   auto log = open_log(file);
   if (!log) return log.error();
-  return read_range(**log, offset, max_bytes, final);
+  return read_range(**log, offset, max_bytes, final, nullptr);
 }
 
 }  // namespace bb

@@ -20,6 +20,14 @@
 
 namespace bb {
 
+// A part of the log that is gone (the keeper cut a capped log's middle, see keeper/log_cut.h):
+// reads never return its bytes but `marker` once, where it was.
+struct LogGap {
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+  std::string marker;
+};
+
 struct OutputChunk {
   std::string text;               // valid UTF-8; invalid bytes became U+FFFD
   std::uint64_t offset = 0;       // log offset of the first byte behind `text`
@@ -71,9 +79,19 @@ class LogFile {
 boost::system::result<std::unique_ptr<LogFile>> open_log(const std::filesystem::path& file);
 
 // The reads above, on an opened log.
+// With a gap: a tail never reaches back past the gap's end (it begins with the marker when it
+// would have); a range read stops at the gap's start, and one that starts inside the gap
+// returns the marker alone with next_offset at the gap's end.
 boost::system::result<OutputChunk> read_tail(LogFile& log, std::uint32_t lines,
-                                             std::uint64_t max_bytes, bool final = false);
+                                             std::uint64_t max_bytes, bool final = false,
+                                             const LogGap* gap = nullptr);
 boost::system::result<OutputChunk> read_range(LogFile& log, std::uint64_t offset,
-                                              std::uint64_t max_bytes, bool final);
+                                              std::uint64_t max_bytes, bool final,
+                                              const LogGap* gap = nullptr);
+// The first `lines` lines (a final line without '\n' counts), at most max_bytes bytes, ending
+// on a character boundary like read_range. truncated: more bytes exist past next_offset.
+boost::system::result<OutputChunk> read_head(LogFile& log, std::uint32_t lines,
+                                             std::uint64_t max_bytes, bool final,
+                                             const LogGap* gap = nullptr);
 
 }  // namespace bb

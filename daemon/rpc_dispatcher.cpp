@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "json_guard.h"
+#include "os.h"
+#include "retention.h"
 #include "version.h"
 
 namespace bb {
@@ -27,22 +29,112 @@ std::string result_line(const json& id, const json& result) {
   return dump({{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
 }
 
-const std::vector<std::string>& method_names() {
-  static const std::vector<std::string> names = {
-      proto::method::kHello,      proto::method::kTaskStart,  proto::method::kTaskGet,
-      proto::method::kTaskOutput, proto::method::kTaskCancel, proto::method::kTaskList,
-      proto::method::kTaskWait,   proto::method::kDaemonInfo, proto::method::kDaemonShutdown};
-  return names;
+// One request being answered: its id, its session, and the way back.
+struct Call {
+  json id;
+  std::shared_ptr<Session> session;
+  RpcDispatcher::Reply reply;
+
+  void ok(const json& result) const { reply(result_line(id, result)); }
+  void fail(const Failure& f) const { reply(error_line(id, f.code, f.message, f.data)); }
+  // An Outcome<T> as a result or an error.
+  template <typename T>
+  void deliver(const Outcome<T>& outcome) const {
+    if (const auto* f = std::get_if<Failure>(&outcome))
+      fail(*f);
+    else
+      ok(json(std::get<T>(outcome)));
+  }
+  // A callback that delivers later (the call may outlive this frame).
+  template <typename T>
+  std::function<void(Outcome<T>)> later() const {
+    return [c = *this](Outcome<T> outcome) { c.deliver(outcome); };
+  }
+};
+
+using Handler = void (*)(DaemonServices&, const json& params, const Call& call);
+
+struct MethodEntry {
+  const char* name;
+  Handler handler;
+};
+
+// The table every method is served from (hello is handled before it: it must come first).
+const MethodEntry kMethods[] = {
+    {proto::method::kTaskStart,
+     [](DaemonServices& s, const json& params, const Call& c) {
+       auto p = params.get<proto::StartParams>();
+       c.deliver(s.tasks.start(p, c.session->client, {&s.daemon_policy, &c.session->policy}));
+     }},
+    {proto::method::kTaskGet,
+     [](DaemonServices& s, const json& params, const Call& c) {
+       c.deliver(s.tasks.get(params.get<proto::TaskIdParams>().task_id));
+     }},
+    {proto::method::kTaskOutput,
+     [](DaemonServices& s, const json& params, const Call& c) {
+       s.output.read(params.get<proto::OutputParams>(), c.later<proto::OutputResult>());
+     }},
+    {proto::method::kTaskCancel,
+     [](DaemonServices& s, const json& params, const Call& c) {
+       s.tasks.cancel(params.get<proto::TaskIdParams>().task_id, c.later<proto::CancelResult>());
+     }},
+    {proto::method::kTaskList,
+     [](DaemonServices& s, const json& params, const Call& c) {
+       c.deliver(s.tasks.list(params.get<proto::ListParams>()));
+     }},
+    {proto::method::kTaskWait,
+     [](DaemonServices& s, const json& params, const Call& c) {
+       s.tasks.wait(params.get<proto::WaitParams>(), c.later<proto::WaitResult>());
+     }},
+    {proto::method::kTaskInput,
+     [](DaemonServices& s, const json& params, const Call& c) {
+       c.deliver(s.tasks.input(params.get<proto::InputParams>()));
+     }},
+    {proto::method::kTaskPrune,
+     [](DaemonServices& s, const json& params, const Call& c) {
+       s.retention.prune(params.get<proto::PruneParams>(), c.later<proto::PruneResult>());
+     }},
+    {proto::method::kEventsSubscribe,
+     [](DaemonServices& s, const json& params, const Call& c) {
+       c.ok(s.events.subscribe(*c.session, params.get<proto::SubscribeParams>()));
+     }},
+    {proto::method::kEventsUnsubscribe,
+     [](DaemonServices& s, const json& params, const Call& c) {
+       c.ok(s.events.unsubscribe(*c.session, params.get<proto::SubscribeParams>().task_ids));
+     }},
+    {proto::method::kDaemonInfo,
+     [](DaemonServices& s, const json&, const Call& c) { c.ok(s.info()); }},
+    {proto::method::kDaemonShutdown,
+     [](DaemonServices& s, const json&, const Call& c) {
+       c.ok(json::object());
+       s.request_shutdown();
+     }},
+};
+
+const MethodEntry* find_method(const std::string& name) {
+  for (const auto& m : kMethods)
+    if (name == m.name) return &m;
+  return nullptr;
 }
 
 }  // namespace
 
-RpcDispatcher::RpcDispatcher(TaskManager& tasks, const CommandPolicy& daemon_policy,
-                             InfoSource info, std::function<void()> request_shutdown)
-    : tasks_(tasks),
-      daemon_policy_(daemon_policy),
-      info_(std::move(info)),
-      request_shutdown_(std::move(request_shutdown)) {}
+void Session::push_event(const proto::Event& event) {
+  if (push) push(dump({{"jsonrpc", "2.0"}, {"method", proto::method::kEvent}, {"params", event}}));
+}
+
+const std::vector<std::string>& RpcDispatcher::method_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n = {proto::method::kHello};
+    for (const auto& m : kMethods) n.emplace_back(m.name);
+    return n;
+  }();
+  return names;
+}
+
+RpcDispatcher::RpcDispatcher(DaemonServices services) : s_(std::move(services)) {}
+
+void RpcDispatcher::session_closed(Session& session) { s_.events.remove(session); }
 
 std::string RpcDispatcher::too_large_response() {
   return error_line(nullptr, err::kInvalidRequest,
@@ -85,79 +177,54 @@ void RpcDispatcher::handle_line(const std::shared_ptr<Session>& session, std::st
     return reply(error_line(id, err::kInvalidParams, "invalid params: params must be an object",
                             {{"kind", "invalid_params"}}));
   if (params.is_null()) params = json::object();
+  req = nullptr;  // the request's own copy is not needed any more (it may be large)
 
-  auto fail = [&](const Failure& f) { reply(error_line(id, f.code, f.message, f.data)); };
-  auto ok = [&](const json& r) { reply(result_line(id, r)); };
-
+  const Call call{id, session, std::move(reply)};
   try {
     if (method == proto::method::kHello) {
       // The version first: a client of another version always learns which ones we speak,
       // whatever else its hello holds.
       if (auto v = params.find("protocol_version");
           v != params.end() && v->is_number_integer() && *v != proto::kProtocolVersion)
-        return reply(error_line(id, err::kUnsupportedVersion,
-                                "protocol version " + v->dump() +
-                                    " is not supported; this daemon speaks version " +
-                                    std::to_string(proto::kProtocolVersion),
-                                {{"kind", "unsupported_version"},
-                                 {"supported", {proto::kProtocolVersion}},
-                                 {"requested", *v}}));
+        return call.reply(error_line(id, err::kUnsupportedVersion,
+                                     "protocol version " + v->dump() +
+                                         " is not supported; this daemon speaks version " +
+                                         std::to_string(proto::kProtocolVersion),
+                                     {{"kind", "unsupported_version"},
+                                      {"supported", {proto::kProtocolVersion}},
+                                      {"requested", *v}}));
       auto p = params.get<proto::HelloParams>();
       auto compiled = CommandPolicy::compile(p.policy, "client");
       if (auto* e = std::get_if<std::string>(&compiled))
-        return reply(error_line(id, err::kInvalidParams, *e,
-                                {{"kind", "invalid_params"}, {"field", "policy"}}));
+        return call.reply(error_line(id, err::kInvalidParams, *e,
+                                     {{"kind", "invalid_params"}, {"field", "policy"}}));
       session->policy = std::move(std::get<CommandPolicy>(compiled));
       session->client = p.client;
+      session->client.via.reset();
       session->greeted = true;
       proto::HelloResult r;
       r.daemon_version = BACKBURNER_VERSION;
-      r.pid = static_cast<std::int64_t>(info_().pid);
+      r.pid = os::current_pid();
       r.methods = method_names();
-      return ok(r);
+      return call.ok(r);
     }
-    if (std::find(method_names().begin(), method_names().end(), method) == method_names().end())
-      return reply(error_line(id, err::kMethodNotFound, "method not found: " + method,
-                              {{"kind", "method_not_found"}, {"method", method}}));
+    const MethodEntry* entry = find_method(method);
+    if (entry == nullptr)
+      return call.reply(error_line(id, err::kMethodNotFound, "method not found: " + method,
+                                   {{"kind", "method_not_found"}, {"method", method}}));
     if (!session->greeted)
-      return reply(error_line(id, err::kHelloRequired,
-                              "the first request on a connection must be hello",
-                              {{"kind", "hello_required"}}));
-
-    auto deliver = [reply, id](auto outcome) {
-      if (auto* f = std::get_if<Failure>(&outcome))
-        reply(error_line(id, f->code, f->message, f->data));
-      else
-        reply(result_line(id, json(std::get<0>(outcome))));
-    };
-    if (method == proto::method::kTaskStart) {
-      auto p = params.get<proto::StartParams>();
-      return deliver(tasks_.start(p, session->client, {&daemon_policy_, &session->policy}));
-    }
-    if (method == proto::method::kTaskGet)
-      return deliver(tasks_.get(params.get<proto::TaskIdParams>().task_id));
-    if (method == proto::method::kTaskOutput)
-      return deliver(tasks_.output(params.get<proto::OutputParams>()));
-    if (method == proto::method::kTaskList) return ok(tasks_.list(params.get<proto::ListParams>()));
-    if (method == proto::method::kTaskCancel)
-      return tasks_.cancel(params.get<proto::TaskIdParams>().task_id, deliver);
-    if (method == proto::method::kTaskWait)
-      return tasks_.wait(params.get<proto::WaitParams>(), deliver);
-    if (method == proto::method::kDaemonInfo) return ok(info_());
-    if (method == proto::method::kDaemonShutdown) {
-      ok(json::object());
-      request_shutdown_();
-      return;
-    }
+      return call.reply(error_line(id, err::kHelloRequired,
+                                   "the first request on a connection must be hello",
+                                   {{"kind", "hello_required"}}));
+    entry->handler(s_, params, call);
   } catch (const proto::ParamsError& e) {
-    return fail(Failure{err::kInvalidParams, e.message, {{"kind", "invalid_params"}}});
+    return call.fail(Failure{err::kInvalidParams, e.message, {{"kind", "invalid_params"}}});
   } catch (const json::exception& e) {
-    return fail(Failure{err::kInvalidParams, "invalid params for " + method + ": " + e.what(),
-                        {{"kind", "invalid_params"}}});
+    return call.fail(Failure{err::kInvalidParams, "invalid params for " + method + ": " + e.what(),
+                             {{"kind", "invalid_params"}}});
   } catch (const std::exception& e) {
     // SQLite or I/O trouble on this request: report it, keep serving.
-    return fail(Failure{err::kInternalError, "internal error in " + method + ": " + e.what(),
-                        {{"kind", "internal_error"}}});
+    return call.fail(store_failure(e, "internal error in " + method));
   }
 }
 

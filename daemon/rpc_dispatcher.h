@@ -1,5 +1,6 @@
 // Turns request lines into responses: JSON-RPC validation, the hello handshake, and routing to
-// the task manager. Knows nothing of sockets; the server hands it lines and a way to reply.
+// the task manager, the output reader and the event hub through one {method, handler} table.
+// Knows nothing of sockets; the connection hands it lines and a way to reply.
 #pragma once
 
 #include <cstdint>
@@ -7,41 +8,63 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "command_policy.h"
+#include "event_hub.h"
 #include "protocol.h"
 #include "task_manager.h"
+#include "task_output.h"
 
 namespace bb {
 
-// What one connection has said about itself.
-struct Session {
+class Retention;
+
+// What one connection has said about itself, and its way out for pushed events.
+struct Session final : EventSink {
   bool greeted = false;
   proto::ClientInfo client;
   CommandPolicy policy;  // the client's declared policy
+  // Set by the connection: queue one line for the client; bytes queued and not yet written.
+  std::function<void(std::string line)> push;
+  std::function<std::size_t()> queued;
+
+  void push_event(const proto::Event& event) override;
+  std::size_t backlog() const override { return queued ? queued() : 0; }
+};
+
+struct DaemonServices {
+  TaskManager& tasks;
+  OutputService& output;
+  EventHub& events;
+  Retention& retention;
+  const CommandPolicy& daemon_policy;
+  std::function<proto::DaemonInfo()> info;
+  std::function<void()> request_shutdown;
 };
 
 class RpcDispatcher {
  public:
   using Reply = std::function<void(std::string line)>;  // one response line, no newline
-  using InfoSource = std::function<proto::DaemonInfo()>;
 
-  RpcDispatcher(TaskManager& tasks, const CommandPolicy& daemon_policy, InfoSource info,
-                std::function<void()> request_shutdown);
+  explicit RpcDispatcher(DaemonServices services);
 
-  // Handles one request line. Calls `reply` at most once, now or later (wait, cancel);
+  // Handles one request line. Calls `reply` at most once, now or later (wait, cancel, grep);
   // never for a notification. REQUIRES: `session` outlives any pending reply, or reply
   // tolerates being called after the connection closed.
   void handle_line(const std::shared_ptr<Session>& session, std::string_view line, Reply reply);
 
+  // The connection of `session` closed: its subscriptions end.
+  void session_closed(Session& session);
+
   // The response to a request line that exceeded the size limit.
   static std::string too_large_response();
 
+  // Every method this daemon serves (hello's `methods`).
+  static const std::vector<std::string>& method_names();
+
  private:
-  TaskManager& tasks_;
-  const CommandPolicy& daemon_policy_;
-  InfoSource info_;
-  std::function<void()> request_shutdown_;
+  DaemonServices s_;
 };
 
 }  // namespace bb

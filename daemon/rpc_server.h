@@ -1,5 +1,5 @@
-// The daemon's socket: accepts same-user connections and frames them into request lines
-// (newline-terminated, at most proto::kMaxLineBytes), handing each to the dispatcher.
+// The daemon's endpoint: accepts connections of this user only and serves each as a Connection
+// (rpc_connection.h). Platform part: rpc_server_<platform>.cpp (Unix socket, named pipe).
 #pragma once
 
 #include <cstdint>
@@ -20,17 +20,20 @@ class RpcServer {
   RpcServer(boost::asio::io_context& io, RpcDispatcher& dispatcher);
   ~RpcServer();
 
-  // Binds and listens on `path` (mode 0600), replacing a stale socket file. Empty on success,
-  // else a message.
-  std::string listen(const std::filesystem::path& path);
-  // Serves an already listening socket (systemd socket activation).
-  std::string adopt(int listening_fd);
-  void stop();  // stops accepting and closes every connection
+  // Serves the endpoint a service manager handed over for it (systemd socket activation), else
+  // creates `endpoint` (private to the user, replacing a stale one). Empty on success, else a
+  // message.
+  std::string listen(const std::filesystem::path& endpoint);
+  // True if the endpoint was handed over (it then belongs to the service manager).
+  bool activated() const;
+  // Stops accepting and closes every connection. Removes the endpoint it created.
+  void stop();
   std::uint64_t connection_count() const;
   std::uint64_t total_connections() const;
 
- private:
   struct Impl;
+
+ private:
   std::unique_ptr<Impl> impl_;
 };
 

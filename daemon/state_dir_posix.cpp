@@ -11,7 +11,15 @@
 
 namespace bb {
 
-std::string ensure_private_dir(const std::filesystem::path& dir) {
+namespace {
+std::string mode_text(mode_t m) {
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(m & 07777));
+  return mode;
+}
+}  // namespace
+
+std::string ensure_private_dir(const std::filesystem::path& dir, std::string* tightened) {
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) {
     // Parents get the usual mode; the dir itself is private from its first instant.
@@ -20,49 +28,55 @@ std::string ensure_private_dir(const std::filesystem::path& dir) {
       return "cannot create " + dir.string() + ": " + std::strerror(errno);
   }
   struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0)
+  if (::lstat(dir.c_str(), &st) != 0)
     return "cannot inspect " + dir.string() + ": " + std::strerror(errno);
   if (!S_ISDIR(st.st_mode)) return dir.string() + " exists but is not a directory";
   if (st.st_uid != ::getuid())
     return dir.string() + " belongs to another user (uid " + std::to_string(st.st_uid) +
            "); use a directory of your own";
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return dir.string() + " is writable by other users (mode " + mode +
-           "); fix it with: chmod 700 " + dir.string();
+  if ((st.st_mode & 077) != 0) {
+    // Ours but open to others: every command and environment in it would be readable.
+    if (::chmod(dir.c_str(), 0700) != 0)
+      return dir.string() + " is open to other users (mode " + mode_text(st.st_mode) +
+             ") and cannot be made private: " + std::strerror(errno) + "; run chmod 700 " +
+             dir.string();
+    if (tightened != nullptr)
+      *tightened = dir.string() + " was open to other users (mode " + mode_text(st.st_mode) +
+                   "); it is now 0700";
   }
   return {};
 }
 
+void make_file_private(const std::filesystem::path& file) {
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::getuid() &&
+      (st.st_mode & 077) != 0)
+    ::chmod(file.c_str(), 0600);
+}
+
+struct InstanceLock::Impl {
+  int fd = -1;
+  ~Impl() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+InstanceLock::InstanceLock(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
 std::variant<InstanceLock, std::string> InstanceLock::acquire(const std::filesystem::path& file,
                                                               bool& busy) {
   busy = false;
-  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return "cannot open " + file.string() + ": " + std::strerror(errno);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  auto impl = std::make_unique<Impl>();
+  impl->fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (impl->fd < 0) return "cannot open " + file.string() + ": " + std::strerror(errno);
+  if (::flock(impl->fd, LOCK_EX | LOCK_NB) != 0) {
     busy = errno == EWOULDBLOCK;
-    std::string err = std::strerror(errno);
-    ::close(fd);
-    return "cannot lock " + file.string() + ": " + err;
+    return "cannot lock " + file.string() + ": " + std::strerror(errno);
   }
-  return InstanceLock(fd);
+  return InstanceLock(std::move(impl));
 }
 
-InstanceLock::InstanceLock(InstanceLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-InstanceLock::~InstanceLock() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-bool write_file_atomically(const std::filesystem::path& file, const std::string& content) {
-  std::string tmp = file.string() + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  ok = ::close(fd) == 0 && ok;
-  if (ok) ok = ::rename(tmp.c_str(), file.c_str()) == 0;
-  if (!ok) ::unlink(tmp.c_str());
-  return ok;
-}
+InstanceLock::InstanceLock(InstanceLock&& o) noexcept = default;
+InstanceLock::~InstanceLock() = default;
 
 }  // namespace bb

@@ -1,5 +1,6 @@
 #include "task_store.h"
 
+#include <functional>
 #include <stdexcept>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -9,9 +10,10 @@ namespace bb {
 namespace {
 
 constexpr const char* kColumns =
-    "id, command, cwd, status, created_at_ms, started_at_ms, finished_at_ms, exit_code, signal, "
-    "timeout_ms, deadline_ms, keeper_pid, keeper_start, status_message, client_name, "
-    "client_version";
+    "seq, id, command, cwd, status, created_at_ms, started_at_ms, finished_at_ms, exit_code, "
+    "signal, timeout_ms, deadline_ms, keeper_pid, keeper_start, keeper_boot, status_message, "
+    "client_name, client_version, client_session, client_user, client_via, label, stdin_mode, "
+    "idempotency_key, output_bytes";
 
 template <typename T>
 std::optional<T> opt(const SQLite::Column& c) {
@@ -21,22 +23,33 @@ std::optional<T> opt(const SQLite::Column& c) {
 
 TaskRecord read_row(SQLite::Statement& q) {
   TaskRecord t;
-  t.id = q.getColumn(0).getString();
-  t.command = q.getColumn(1).getString();
-  t.cwd = q.getColumn(2).getString();
-  t.status = proto::status_from_string(q.getColumn(3).getString()).value_or(proto::Status::interrupted);
-  t.created_at_ms = q.getColumn(4).getInt64();
-  t.started_at_ms = opt<std::int64_t>(q.getColumn(5));
-  t.finished_at_ms = opt<std::int64_t>(q.getColumn(6));
-  t.exit_code = opt<int>(q.getColumn(7));
-  t.signal = opt<int>(q.getColumn(8));
-  t.timeout_ms = opt<std::int64_t>(q.getColumn(9));
-  t.deadline_ms = opt<std::int64_t>(q.getColumn(10));
-  t.keeper_pid = opt<std::int64_t>(q.getColumn(11));
-  t.keeper_start = opt<std::uint64_t>(q.getColumn(12));
-  t.status_message = q.getColumn(13).getString();
-  t.client_name = q.getColumn(14).getString();
-  t.client_version = q.getColumn(15).getString();
+  int i = 0;
+  t.seq = q.getColumn(i++).getInt64();
+  t.id = q.getColumn(i++).getString();
+  t.command = q.getColumn(i++).getString();
+  t.cwd = q.getColumn(i++).getString();
+  t.status = proto::status_from_string(q.getColumn(i++).getString())
+                 .value_or(proto::Status::interrupted);
+  t.created_at_ms = q.getColumn(i++).getInt64();
+  t.started_at_ms = opt<std::int64_t>(q.getColumn(i++));
+  t.finished_at_ms = opt<std::int64_t>(q.getColumn(i++));
+  t.exit_code = opt<int>(q.getColumn(i++));
+  t.signal = opt<int>(q.getColumn(i++));
+  t.timeout_ms = opt<std::int64_t>(q.getColumn(i++));
+  t.deadline_ms = opt<std::int64_t>(q.getColumn(i++));
+  t.keeper_pid = opt<std::int64_t>(q.getColumn(i++));
+  t.keeper_start = opt<std::uint64_t>(q.getColumn(i++));
+  t.keeper_boot = q.getColumn(i++).getString();
+  t.status_message = q.getColumn(i++).getString();
+  t.client_name = q.getColumn(i++).getString();
+  t.client_version = q.getColumn(i++).getString();
+  t.client_session = q.getColumn(i++).getString();
+  t.client_user = q.getColumn(i++).getString();
+  t.client_via = q.getColumn(i++).getString();
+  t.label = q.getColumn(i++).getString();
+  t.stdin_mode = q.getColumn(i++).getString();
+  t.idempotency_key = q.getColumn(i++).getString();
+  t.output_bytes = opt<std::uint64_t>(q.getColumn(i++));
   return t;
 }
 
@@ -48,35 +61,58 @@ void bind_opt(SQLite::Statement& q, int index, const std::optional<T>& v) {
     q.bind(index);
 }
 
+void bind_text_or_null(SQLite::Statement& q, int index, const std::string& v) {
+  if (v.empty())
+    q.bind(index);
+  else
+    q.bind(index, v);
+}
+
 }  // namespace
 
 struct TaskStore::Impl {
   SQLite::Database db;
   SQLite::Statement insert;
   SQLite::Statement get;
+  SQLite::Statement by_key;
   SQLite::Statement set_keeper;
   SQLite::Statement finish;
+  SQLite::Statement get_cursor;
+  SQLite::Statement put_cursor;
+  SQLite::Statement sync_full;
+  SQLite::Statement sync_normal;
 
   explicit Impl(const std::filesystem::path& path)
       : db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX),
         insert(db, prepare_schema_then(db,
-                                   std::string("INSERT OR IGNORE INTO tasks (") + kColumns +
-                                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+                                       "INSERT OR IGNORE INTO tasks (id, command, cwd, status, "
+                                       "created_at_ms, timeout_ms, deadline_ms, status_message, "
+                                       "client_name, client_version, client_session, "
+                                       "client_user, client_via, label, stdin_mode, "
+                                       "idempotency_key) "
+                                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
         get(db, std::string("SELECT ") + kColumns + " FROM tasks WHERE id = ?"),
+        by_key(db, std::string("SELECT ") + kColumns + " FROM tasks WHERE idempotency_key = ?"),
         set_keeper(db,
-                   "UPDATE tasks SET keeper_pid = ?, keeper_start = ?, started_at_ms = ? "
-                   "WHERE id = ? AND status = 'working'"),
+                   "UPDATE tasks SET keeper_pid = ?, keeper_start = ?, keeper_boot = ?, "
+                   "started_at_ms = ? WHERE id = ? AND status = 'working'"),
         finish(db,
                "UPDATE tasks SET status = ?, exit_code = ?, signal = ?, finished_at_ms = ?, "
-               "started_at_ms = COALESCE(?, started_at_ms), status_message = ? "
-               "WHERE id = ? AND status = 'working'") {}
+               "started_at_ms = COALESCE(?, started_at_ms), status_message = ?, "
+               "output_bytes = ?, stdin_mode = CASE stdin_mode WHEN 'pipe' THEN 'closed' "
+               "ELSE stdin_mode END WHERE id = ? AND status = 'working'"),
+        get_cursor(db, "SELECT offset FROM read_cursors WHERE task_id = ? AND reader = ?"),
+        put_cursor(db,
+                   "INSERT INTO read_cursors (task_id, reader, offset, updated_at_ms) "
+                   "VALUES (?,?,?,?) ON CONFLICT (task_id, reader) DO UPDATE SET "
+                   "offset = excluded.offset, updated_at_ms = excluded.updated_at_ms"),
+        sync_full(db, "PRAGMA synchronous = FULL"),
+        sync_normal(db, "PRAGMA synchronous = NORMAL") {}
 
-  // Runs before any statement is prepared, so the table exists when they are.
+  // Runs before any statement is prepared, so the tables exist when they are.
   static std::string prepare_schema_then(SQLite::Database& db, std::string sql) {
     db.exec("PRAGMA journal_mode = WAL");
-    // NORMAL in WAL mode: a commit survives any crash of the daemon; only a power loss can
-    // roll back the last commits (the tasks' processes die with the machine anyway).
-    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA synchronous = FULL");
     db.exec("PRAGMA foreign_keys = ON");
     db.setBusyTimeout(5000);
     migrate(db);
@@ -114,34 +150,74 @@ struct TaskStore::Impl {
           " client_version TEXT NOT NULL DEFAULT '')");
       db.exec("CREATE INDEX tasks_by_status ON tasks (status, seq)");
     }
+    if (version < 2) {
+      for (const char* column :
+           {"keeper_boot TEXT NOT NULL DEFAULT ''", "client_session TEXT NOT NULL DEFAULT ''",
+            "client_user TEXT NOT NULL DEFAULT ''", "client_via TEXT NOT NULL DEFAULT ''",
+            "label TEXT NOT NULL DEFAULT ''", "stdin_mode TEXT NOT NULL DEFAULT ''",
+            "idempotency_key TEXT", "output_bytes INTEGER"})
+        db.exec(std::string("ALTER TABLE tasks ADD COLUMN ") + column);
+      db.exec(
+          "CREATE UNIQUE INDEX tasks_by_idempotency_key ON tasks (idempotency_key) "
+          "WHERE idempotency_key IS NOT NULL");
+      db.exec("CREATE INDEX tasks_by_label ON tasks (label, seq) WHERE label != ''");
+      db.exec("CREATE INDEX tasks_by_session ON tasks (client_session, seq)");
+      db.exec("CREATE INDEX tasks_by_finish ON tasks (finished_at_ms) WHERE status != 'working'");
+      db.exec(
+          "CREATE TABLE read_cursors ("
+          " task_id TEXT NOT NULL,"
+          " reader TEXT NOT NULL,"
+          " offset INTEGER NOT NULL,"
+          " updated_at_ms INTEGER NOT NULL,"
+          " PRIMARY KEY (task_id, reader)) WITHOUT ROWID");
+    }
     db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     tx.commit();
+  }
+
+  // For a commit that may be lost in a power cut without harm: no flush. Restores FULL after.
+  template <typename F>
+  void unflushed(F&& f) {
+    sync_normal.reset();
+    sync_normal.executeStep();
+    try {
+      f();
+    } catch (...) {
+      sync_full.reset();
+      sync_full.executeStep();
+      throw;
+    }
+    sync_full.reset();
+    sync_full.executeStep();
   }
 };
 
 TaskStore::TaskStore(const std::filesystem::path& db_path) : impl_(std::make_unique<Impl>(db_path)) {}
 TaskStore::~TaskStore() = default;
 
-bool TaskStore::insert(const TaskRecord& t) {
+bool TaskStore::insert(const TaskRecord& t, std::int64_t* seq) {
   auto& q = impl_->insert;
   q.reset();
-  q.bind(1, t.id);
-  q.bind(2, t.command);
-  q.bind(3, t.cwd);
-  q.bind(4, proto::to_string(t.status));
-  q.bind(5, static_cast<std::int64_t>(t.created_at_ms));
-  bind_opt(q, 6, t.started_at_ms);
-  bind_opt(q, 7, t.finished_at_ms);
-  bind_opt(q, 8, t.exit_code);
-  bind_opt(q, 9, t.signal);
-  bind_opt(q, 10, t.timeout_ms);
-  bind_opt(q, 11, t.deadline_ms);
-  bind_opt(q, 12, t.keeper_pid);
-  bind_opt(q, 13, t.keeper_start);
-  q.bind(14, t.status_message);
-  q.bind(15, t.client_name);
-  q.bind(16, t.client_version);
-  return q.exec() == 1;
+  int i = 1;
+  q.bind(i++, t.id);
+  q.bind(i++, t.command);
+  q.bind(i++, t.cwd);
+  q.bind(i++, proto::to_string(t.status));
+  q.bind(i++, static_cast<std::int64_t>(t.created_at_ms));
+  bind_opt(q, i++, t.timeout_ms);
+  bind_opt(q, i++, t.deadline_ms);
+  q.bind(i++, t.status_message);
+  q.bind(i++, t.client_name);
+  q.bind(i++, t.client_version);
+  q.bind(i++, t.client_session);
+  q.bind(i++, t.client_user);
+  q.bind(i++, t.client_via);
+  q.bind(i++, t.label);
+  q.bind(i++, t.stdin_mode);
+  bind_text_or_null(q, i++, t.idempotency_key);
+  if (q.exec() != 1) return false;
+  if (seq != nullptr) *seq = impl_->db.getLastInsertRowid();
+  return true;
 }
 
 std::optional<TaskRecord> TaskStore::get(const std::string& id) {
@@ -152,14 +228,33 @@ std::optional<TaskRecord> TaskStore::get(const std::string& id) {
   return read_row(q);
 }
 
-void TaskStore::set_keeper(const std::string& id, std::int64_t pid, std::uint64_t start_time,
-                           std::int64_t started_at_ms) {
-  auto& q = impl_->set_keeper;
+std::optional<TaskRecord> TaskStore::find_by_idempotency_key(const std::string& key) {
+  auto& q = impl_->by_key;
   q.reset();
-  q.bind(1, static_cast<std::int64_t>(pid));
-  q.bind(2, static_cast<std::int64_t>(start_time));
-  q.bind(3, static_cast<std::int64_t>(started_at_ms));
-  q.bind(4, id);
+  q.bind(1, key);
+  if (!q.executeStep()) return std::nullopt;
+  return read_row(q);
+}
+
+void TaskStore::set_keeper(const std::string& id, std::int64_t pid, std::uint64_t start_time,
+                           const std::string& boot_id, std::int64_t started_at_ms) {
+  // The keeper's lock and run file identify it to a later daemon anyway: no flush needed.
+  impl_->unflushed([&] {
+    auto& q = impl_->set_keeper;
+    q.reset();
+    q.bind(1, static_cast<std::int64_t>(pid));
+    q.bind(2, static_cast<std::int64_t>(start_time));
+    q.bind(3, boot_id);
+    q.bind(4, static_cast<std::int64_t>(started_at_ms));
+    q.bind(5, id);
+    q.exec();
+  });
+}
+
+void TaskStore::set_stdin_mode(const std::string& id, const std::string& mode) {
+  SQLite::Statement q(impl_->db, "UPDATE tasks SET stdin_mode = ? WHERE id = ?");
+  q.bind(1, mode);
+  q.bind(2, id);
   q.exec();
 }
 
@@ -172,43 +267,129 @@ bool TaskStore::finish(const std::string& id, const Finish& f) {
   q.bind(4, static_cast<std::int64_t>(f.finished_at_ms));
   bind_opt(q, 5, f.started_at_ms);
   q.bind(6, f.message);
-  q.bind(7, id);
+  bind_opt(q, 7, f.output_bytes);
+  q.bind(8, id);
   return q.exec() == 1;
 }
 
-std::vector<TaskRecord> TaskStore::list(int limit, std::optional<proto::Status> status) {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM tasks";
-  if (status) sql += " WHERE status = ?";
-  sql += " ORDER BY seq DESC LIMIT ?";
-  SQLite::Statement q(impl_->db, sql);
+namespace {
+
+// WHERE clause and binder for a ListQuery.
+struct Filter {
+  std::string where;
+  std::vector<std::function<void(SQLite::Statement&, int&)>> binds;
+};
+
+Filter filter_for(const ListQuery& q) {
+  Filter f;
+  auto add = [&](const char* clause, auto value) {
+    f.where += f.where.empty() ? " WHERE " : " AND ";
+    f.where += clause;
+    f.binds.push_back([value](SQLite::Statement& s, int& i) { s.bind(i++, value); });
+  };
+  if (q.status) add("status = ?", std::string(proto::to_string(*q.status)));
+  if (q.label) add("label = ?", *q.label);
+  if (q.session) add("client_session = ?", *q.session);
+  if (q.command_contains) add("instr(command, ?) > 0", *q.command_contains);
+  if (q.before_seq) add("seq < ?", static_cast<std::int64_t>(*q.before_seq));
+  return f;
+}
+
+}  // namespace
+
+std::vector<TaskRecord> TaskStore::list(const ListQuery& lq) {
+  const Filter f = filter_for(lq);
+  SQLite::Statement q(impl_->db, std::string("SELECT ") + kColumns + " FROM tasks" + f.where +
+                                     " ORDER BY seq DESC LIMIT ?");
   int i = 1;
-  if (status) q.bind(i++, proto::to_string(*status));
-  q.bind(i, limit);
+  for (const auto& b : f.binds) b(q, i);
+  q.bind(i, lq.limit);
   std::vector<TaskRecord> out;
   while (q.executeStep()) out.push_back(read_row(q));
   return out;
 }
 
-std::uint64_t TaskStore::count(std::optional<proto::Status> status) {
-  SQLite::Statement q(impl_->db, status ? "SELECT COUNT(*) FROM tasks WHERE status = ?"
-                                        : "SELECT COUNT(*) FROM tasks");
-  if (status) q.bind(1, proto::to_string(*status));
+std::uint64_t TaskStore::count(const ListQuery& lq) {
+  ListQuery all = lq;
+  all.before_seq.reset();
+  const Filter f = filter_for(all);
+  SQLite::Statement q(impl_->db, "SELECT COUNT(*) FROM tasks" + f.where);
+  int i = 1;
+  for (const auto& b : f.binds) b(q, i);
   q.executeStep();
   return static_cast<std::uint64_t>(q.getColumn(0).getInt64());
 }
 
 std::map<std::string, std::uint64_t> TaskStore::counts() {
   std::map<std::string, std::uint64_t> out;
-  for (auto s : {proto::Status::working, proto::Status::completed, proto::Status::failed,
-                 proto::Status::cancelled, proto::Status::timed_out, proto::Status::interrupted})
-    out[proto::to_string(s)] = 0;
+  for (auto s : proto::kAllStatuses) out[proto::to_string(s)] = 0;
   SQLite::Statement q(impl_->db, "SELECT status, COUNT(*) FROM tasks GROUP BY status");
   while (q.executeStep())
     out[q.getColumn(0).getString()] = static_cast<std::uint64_t>(q.getColumn(1).getInt64());
   return out;
 }
 
-std::vector<TaskRecord> TaskStore::working() { return list(-1, proto::Status::working); }
+std::vector<TaskRecord> TaskStore::working() {
+  ListQuery q;
+  q.limit = -1;
+  q.status = proto::Status::working;
+  return list(q);
+}
+
+std::vector<PruneCandidate> TaskStore::finished_oldest_first(int limit, int offset) {
+  SQLite::Statement q(impl_->db,
+                      "SELECT id, finished_at_ms, COALESCE(output_bytes, 0) FROM tasks "
+                      "WHERE status != 'working' AND finished_at_ms IS NOT NULL "
+                      "ORDER BY finished_at_ms ASC, seq ASC LIMIT ? OFFSET ?");
+  q.bind(1, limit);
+  q.bind(2, offset);
+  std::vector<PruneCandidate> out;
+  while (q.executeStep())
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64(),
+                   static_cast<std::uint64_t>(q.getColumn(2).getInt64())});
+  return out;
+}
+
+std::uint64_t TaskStore::finished_output_bytes() {
+  SQLite::Statement q(impl_->db,
+                      "SELECT COALESCE(SUM(output_bytes), 0) FROM tasks WHERE status != 'working'");
+  q.executeStep();
+  return static_cast<std::uint64_t>(q.getColumn(0).getInt64());
+}
+
+void TaskStore::remove(const std::string& id) {
+  SQLite::Transaction tx(impl_->db);
+  SQLite::Statement c(impl_->db, "DELETE FROM read_cursors WHERE task_id = ?");
+  c.bind(1, id);
+  c.exec();
+  SQLite::Statement t(impl_->db, "DELETE FROM tasks WHERE id = ? AND status != 'working'");
+  t.bind(1, id);
+  t.exec();
+  tx.commit();
+}
+
+std::optional<std::uint64_t> TaskStore::read_cursor(const std::string& task_id,
+                                                    const std::string& reader) {
+  auto& q = impl_->get_cursor;
+  q.reset();
+  q.bind(1, task_id);
+  q.bind(2, reader);
+  if (!q.executeStep()) return std::nullopt;
+  return static_cast<std::uint64_t>(q.getColumn(0).getInt64());
+}
+
+void TaskStore::set_read_cursor(const std::string& task_id, const std::string& reader,
+                                std::uint64_t offset, std::int64_t now) {
+  impl_->unflushed([&] {
+    auto& q = impl_->put_cursor;
+    q.reset();
+    q.bind(1, task_id);
+    q.bind(2, reader);
+    q.bind(3, static_cast<std::int64_t>(offset));
+    q.bind(4, static_cast<std::int64_t>(now));
+    q.exec();
+  });
+}
 
 void TaskStore::set_busy_timeout(int ms) { impl_->db.setBusyTimeout(ms); }
 

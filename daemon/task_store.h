@@ -1,5 +1,10 @@
 // The SQLite store: the one durable record of every task. Only the daemon writes it, from its
 // one Asio thread. Every change is its own transaction; terminal statuses never change.
+//
+// Durability: commits that clients are told about (a task created, a task's end recorded) are
+// flushed to stable storage before the daemon answers (PRAGMA synchronous=FULL for them), so an
+// acknowledged start or a reported end survives a power loss. Bookkeeping that a crash may
+// lose without harm (a keeper's pid, read cursors) is committed without the flush.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +20,7 @@
 namespace bb {
 
 struct TaskRecord {
+  std::int64_t seq = 0;  // creation order; set by the store
   std::string id;
   std::string command;
   std::string cwd;
@@ -28,9 +34,17 @@ struct TaskRecord {
   std::optional<std::int64_t> deadline_ms;  // wall clock, enforced by the keeper
   std::optional<std::int64_t> keeper_pid;
   std::optional<std::uint64_t> keeper_start;
+  std::string keeper_boot;  // the boot the keeper ran in ("" unknown)
   std::string status_message;
   std::string client_name;
   std::string client_version;
+  std::string client_session;
+  std::string client_user;
+  std::string client_via;  // the relay that passed the request on (e.g. backburner-mcp 0.2.0)
+  std::string label;
+  std::string stdin_mode;  // "" none, "pipe", "closed"
+  std::string idempotency_key;  // "" none
+  std::optional<std::uint64_t> output_bytes;  // the log's size, recorded once the task ended
 };
 
 struct Finish {
@@ -40,6 +54,23 @@ struct Finish {
   std::int64_t finished_at_ms = 0;
   std::optional<std::int64_t> started_at_ms;  // refines the recorded start when known
   std::string message;
+  std::optional<std::uint64_t> output_bytes;
+};
+
+struct ListQuery {
+  int limit = proto::kDefaultListLimit;  // < 0: no limit
+  std::optional<proto::Status> status;
+  std::optional<std::string> label;             // exact
+  std::optional<std::string> command_contains;  // substring, case-sensitive
+  std::optional<std::string> session;           // client_session, exact
+  std::optional<std::int64_t> before_seq;       // only tasks older than this one (paging)
+};
+
+// A finished task that retention may remove, oldest first.
+struct PruneCandidate {
+  std::string id;
+  std::int64_t finished_at_ms = 0;
+  std::uint64_t output_bytes = 0;
 };
 
 class TaskStore {
@@ -51,19 +82,33 @@ class TaskStore {
   TaskStore(const TaskStore&) = delete;
   TaskStore& operator=(const TaskStore&) = delete;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
-  // False if the id is taken (the caller draws another).
-  bool insert(const TaskRecord& task);
+  // False if the id is taken (the caller draws another). Flushed to disk before it returns.
+  // `seq`, when given, receives the new row's creation order.
+  bool insert(const TaskRecord& task, std::int64_t* seq = nullptr);
   std::optional<TaskRecord> get(const std::string& id);
+  std::optional<TaskRecord> find_by_idempotency_key(const std::string& key);
   void set_keeper(const std::string& id, std::int64_t pid, std::uint64_t start_time,
-                  std::int64_t started_at_ms);
+                  const std::string& boot_id, std::int64_t started_at_ms);
+  void set_stdin_mode(const std::string& id, const std::string& mode);
   // Moves a working task to a terminal status. False if it was already terminal (unchanged).
+  // Flushed to disk before it returns.
   bool finish(const std::string& id, const Finish& f);
-  std::vector<TaskRecord> list(int limit, std::optional<proto::Status> status);
-  std::uint64_t count(std::optional<proto::Status> status);
+  std::vector<TaskRecord> list(const ListQuery& q);
+  std::uint64_t count(const ListQuery& q);
   std::map<std::string, std::uint64_t> counts();
   std::vector<TaskRecord> working();
+
+  // Retention: finished tasks, oldest end first; and the total log bytes they hold.
+  std::vector<PruneCandidate> finished_oldest_first(int limit, int offset = 0);
+  std::uint64_t finished_output_bytes();
+  void remove(const std::string& id);  // the row and its read cursors
+
+  // Per-reader read positions in a task's log (task.output since_last_read).
+  std::optional<std::uint64_t> read_cursor(const std::string& task_id, const std::string& reader);
+  void set_read_cursor(const std::string& task_id, const std::string& reader,
+                       std::uint64_t offset, std::int64_t now_ms);
 
   // How long a statement waits for another writer before throwing "database is locked".
   void set_busy_timeout(int ms);

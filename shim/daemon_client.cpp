@@ -1,9 +1,5 @@
 #include "daemon_client.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 namespace bb::shim {
 
 using nlohmann::json;
@@ -14,12 +10,6 @@ RpcError transport_error(std::string message) {
   return RpcError{kTransportError, std::move(message), nullptr};
 }
 
-// True if an idle connection was closed by the daemon (it died or restarted since its last
-// use): it is readable (EOF) or hung up. An idle connection never has data to read.
-bool went_stale(const RpcClient& c) {
-  pollfd pfd{c.fd(), POLLIN | POLLRDHUP, 0};
-  return ::poll(&pfd, 1, 0) != 0;
-}
 
 }  // namespace
 
@@ -31,7 +21,7 @@ std::variant<RpcClient, RpcError> DaemonClient::acquire() {
     while (!idle_.empty()) {
       RpcClient c = std::move(idle_.back());
       idle_.pop_back();
-      if (!went_stale(c)) return c;
+      if (!c.peer_closed()) return c;  // a daemon that died or restarted closed it
     }
   }
   if (!config_.paths) {
@@ -76,13 +66,12 @@ CallOutcome DaemonClient::call(std::string_view method, const json& params,
     if (auto* e = std::get_if<RpcError>(&acquired)) return *e;
     RpcClient conn = std::get<RpcClient>(std::move(acquired));
 
-    // The hook shuts the socket down through a duplicate fd: RpcClient closes its own fd on a
-    // transport error, and that number could then be reused by another call's connection.
-    const int cancel_fd = ::dup(conn.fd());
-    if (cancel_fd >= 0) cancel.set_hook([cancel_fd] { ::shutdown(cancel_fd, SHUT_RDWR); });
+    // The hook interrupts the connection through a handle of its own, valid whatever the
+    // call does with the connection meanwhile.
+    if (auto interrupt = conn.interrupt_handle())
+      cancel.set_hook([interrupt] { interrupt->fire(); });
     CallOutcome outcome = conn.call(method, params, timeout);
     cancel.clear_hook();
-    if (cancel_fd >= 0) ::close(cancel_fd);
 
     const auto* error = std::get_if<RpcError>(&outcome);
     if (error == nullptr || error->code != kTransportError) {

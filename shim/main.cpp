@@ -1,24 +1,21 @@
 // backburner-mcp: the MCP server an agent's client launches on stdio. It keeps no task state:
 // every tool call becomes daemon RPCs (starting backburnerd if none runs). It exits as soon as
 // stdin closes; the tasks keep running in the daemon.
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string_view>
 
-#include <unistd.h>
-
 #include "daemon_client.h"
 #include "mcp_server.h"
+#include "os.h"
 #include "policy_config.h"
+#include "process_stdio.h"
 #include "stdio_transport.h"
 #include "task_environment.h"
 #include "tool_catalog.h"
 #include "version.h"
-
-extern char** environ;
 
 int main(int argc, char** argv) {
   using namespace bb;
@@ -34,7 +31,7 @@ int main(int argc, char** argv) {
                  "An MCP server on stdio; an MCP client (Claude Code, Cursor, ...) starts it.\n");
     return arg == "--help" || arg == "-h" ? 0 : 2;
   }
-  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout or daemon socket is an error value, not death
+  prepare_process_stdio();  // a closed stdout or daemon socket is an error value, not death
 
   try {
     const ToolCatalog& catalog = ToolCatalog::embedded();
@@ -44,7 +41,7 @@ int main(int argc, char** argv) {
     tools_config.cwd = std::filesystem::current_path(ec);
     if (ec) tools_config.cwd = "/";
     std::vector<std::string> dropped;
-    tools_config.env = task_environment(environ, &dropped);
+    tools_config.env = task_environment(os::environment(), &dropped);
     for (const auto& name : dropped) {
       std::fprintf(stderr, "backburner-mcp: %s is not valid UTF-8; tasks will not get it\n",
                    name.c_str());
@@ -63,13 +60,13 @@ int main(int argc, char** argv) {
 
     DaemonClient daemon(std::move(daemon_config));
     Tools tools(catalog, daemon, std::move(tools_config));
-    FdSink out(STDOUT_FILENO);
+    LineSink out(write_stdout);
     ServerOptions options;
     options.version = BACKBURNER_VERSION;
     McpServer server(catalog, tools, out, options);
 
     read_lines(
-        STDIN_FILENO, options.max_line_bytes,
+        read_stdin, options.max_line_bytes,
         [&](std::string_view line) { server.handle_line(line); },
         [&](std::size_t bytes) { server.reject_oversized_line(bytes); },
         [&] { return out.failed(); });

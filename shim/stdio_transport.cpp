@@ -1,34 +1,21 @@
 #include "stdio_transport.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-
 namespace bb::shim {
 
-void FdSink::write_line(const std::string& line) {
+void LineSink::write_line(const std::string& line) {
   std::lock_guard lock(mutex_);
   if (failed_) return;
   buffer_.assign(line);
   buffer_.push_back('\n');
-  std::string_view rest = buffer_;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(fd_, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      failed_ = true;
-      return;
-    }
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
+  if (!write_(buffer_)) failed_ = true;
 }
 
-bool FdSink::failed() const {
+bool LineSink::failed() const {
   std::lock_guard lock(mutex_);
   return failed_;
 }
 
-void read_lines(int fd, std::size_t max_line_bytes,
+void read_lines(const ReadSome& read, std::size_t max_line_bytes,
                 const std::function<void(std::string_view)>& on_line,
                 const std::function<void(std::size_t)>& on_oversized,
                 const std::function<bool()>& stop) {
@@ -36,8 +23,7 @@ void read_lines(int fd, std::size_t max_line_bytes,
   std::size_t skipped = 0;  // > 0: inside an oversized line, this many bytes dropped so far
   char buf[65536];
   while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+    const std::ptrdiff_t n = read(buf, sizeof buf);
     if (n <= 0) break;
     std::string_view chunk(buf, static_cast<std::size_t>(n));
     while (!chunk.empty()) {

@@ -1,4 +1,5 @@
-// The stdio transport: newline-delimited messages on stdin, one writer for stdout.
+// The stdio transport: newline-delimited messages on stdin, one writer for stdout. The line
+// logic is here; the process's own stdin and stdout are reached through process_stdio.h.
 #pragma once
 
 #include <cstddef>
@@ -11,26 +12,31 @@
 
 namespace bb::shim {
 
-// Writes whole lines to an fd (stdout) with plain write(2), one line at a time. Once a write
-// fails (the client closed its end) every later line is dropped and failed() turns true.
-class FdSink final : public OutputSink {
+// Reads up to `size` bytes into `data`: the count, 0 at end of input, < 0 on an error.
+using ReadSome = std::function<std::ptrdiff_t(char* data, std::size_t size)>;
+// Writes all of `data`; false once the other end is gone.
+using WriteAll = std::function<bool(std::string_view data)>;
+
+// Writes whole lines, one at a time. Once a write fails (the client closed its end) every
+// later line is dropped and failed() turns true.
+class LineSink final : public OutputSink {
  public:
-  explicit FdSink(int fd) : fd_(fd) {}
+  explicit LineSink(WriteAll write) : write_(std::move(write)) {}
   void write_line(const std::string& line) override;
   bool failed() const;
 
  private:
-  int fd_;
+  WriteAll write_;
   mutable std::mutex mutex_;
   bool failed_ = false;
   std::string buffer_;
 };
 
-// Reads `fd` until EOF (or a read error), calling on_line for each line without its newline.
-// A line longer than max_line_bytes is not buffered: its bytes are skipped up to the next
-// newline and on_oversized gets its length (at least max_line_bytes + 1). A final line
-// without a newline is delivered at EOF. `stop` is checked after each line.
-void read_lines(int fd, std::size_t max_line_bytes,
+// Reads until end of input (or a read error), calling on_line for each line without its
+// newline. A line longer than max_line_bytes is not buffered: its bytes are skipped up to the
+// next newline and on_oversized gets its length (at least max_line_bytes + 1). A final line
+// without a newline is delivered at the end. `stop` is checked after each line.
+void read_lines(const ReadSome& read, std::size_t max_line_bytes,
                 const std::function<void(std::string_view)>& on_line,
                 const std::function<void(std::size_t)>& on_oversized,
                 const std::function<bool()>& stop = nullptr);

@@ -8,8 +8,12 @@
 
 namespace bb::keeper {
 
+// The keeper's exit status when it could not reserve room for the outcome (the disk is full):
+// the task never ran. The daemon (its parent) reads it from the exit status.
+inline constexpr int kExitNoSpace = 75;
+
 // Runs one task to its end. Returns the keeper's exit status: 0 once an outcome is recorded,
-// 1 if even that failed. Diagnostics go to stderr (the task's keeper.log).
+// 1 if even that failed, kExitNoSpace (above). Diagnostics go to stderr (the task's keeper.log).
 // REQUIRES: called once, from a single-threaded process that has no children yet: the keeper
 // reaps every child of the process, whatever started it.
 int run_keeper(const KeeperOptions& options);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include <poll.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -18,13 +19,13 @@ std::string errno_text(const char* what) { return std::string(what) + ": " + std
 std::variant<EventSource, std::string> EventSource::open(std::optional<std::int64_t> deadline_ms) {
   sigset_t set;
   sigemptyset(&set);
-  for (int sig : {SIGCHLD, SIGUSR1, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, sig);
+  for (int sig : {SIGCHLD, SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, sig);
   if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return errno_text("sigprocmask");
   // Ignored dispositions survive exec. An ignored SIGCHLD makes the kernel reap children by
   // itself, so the shell's status would be lost; and POSIX does not promise that an ignored
   // signal is queued even while blocked (Linux does). Whatever the starter left (nohup, a
   // shell), take the defaults back; the signals are blocked, so no default action can fire.
-  for (int sig : {SIGCHLD, SIGUSR1, SIGTERM, SIGINT, SIGHUP}) std::signal(sig, SIG_DFL);
+  for (int sig : {SIGCHLD, SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP}) std::signal(sig, SIG_DFL);
   int sfd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return errno_text("signalfd");
   int tfd = -1;
@@ -53,23 +54,65 @@ std::variant<EventSource, std::string> EventSource::open(std::optional<std::int6
 }
 
 EventSource::EventSource(EventSource&& other) noexcept
-    : signal_fd_(other.signal_fd_), timer_fd_(other.timer_fd_) {
+    : signal_fd_(other.signal_fd_),
+      timer_fd_(other.timer_fd_),
+      inotify_fd_(other.inotify_fd_),
+      cool_fd_(other.cool_fd_),
+      cooling_(other.cooling_),
+      cool_down_ms_(other.cool_down_ms_) {
   other.signal_fd_ = -1;
   other.timer_fd_ = -1;
+  other.inotify_fd_ = -1;
+  other.cool_fd_ = -1;
 }
 
 EventSource::~EventSource() {
-  if (signal_fd_ >= 0) ::close(signal_fd_);
-  if (timer_fd_ >= 0) ::close(timer_fd_);
+  for (int fd : {signal_fd_, timer_fd_, inotify_fd_, cool_fd_})
+    if (fd >= 0) ::close(fd);
+}
+
+std::string EventSource::watch_writes(const std::string& file, int cool_down_ms) {
+  inotify_fd_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (inotify_fd_ < 0) return errno_text("inotify_init1");
+  cool_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  if (cool_fd_ < 0 || ::inotify_add_watch(inotify_fd_, file.c_str(), IN_MODIFY) < 0) {
+    std::string err = errno_text("inotify");
+    for (int* fd : {&inotify_fd_, &cool_fd_}) {
+      if (*fd >= 0) ::close(*fd);
+      *fd = -1;
+    }
+    return err;
+  }
+  cool_down_ms_ = cool_down_ms;
+  return {};
 }
 
 Events EventSource::wait(int timeout_ms) {
-  pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {timer_fd_, POLLIN, 0}};
-  const nfds_t n = timer_fd_ >= 0 ? 2 : 1;
+  // poll ignores entries with a negative fd. While cooling down the inotify fd is left out:
+  // further writes merge into one queued event that is read once the cool-down ends.
+  pollfd fds[4] = {{signal_fd_, POLLIN, 0},
+                   {timer_fd_, POLLIN, 0},
+                   {cooling_ ? -1 : inotify_fd_, POLLIN, 0},
+                   {cooling_ ? cool_fd_ : -1, POLLIN, 0}};
   // Every handled signal is blocked, so poll is never interrupted by one of ours; EINTR could
   // only come from a stop/continue, after which the caller simply waits again.
   Events ev;
-  if (::poll(fds, n, timeout_ms) <= 0) return ev;
+  if (::poll(fds, 4, timeout_ms) <= 0) return ev;
+  if (fds[3].revents != 0) {
+    std::uint64_t n = 0;
+    (void)!::read(cool_fd_, &n, sizeof n);
+    cooling_ = false;
+  }
+  if (fds[2].revents != 0) {
+    char buf[4096];
+    while (::read(inotify_fd_, buf, sizeof buf) > 0) {
+    }
+    ev.output_written = true;
+    itimerspec spec{};
+    spec.it_value.tv_sec = cool_down_ms_ / 1000;
+    spec.it_value.tv_nsec = static_cast<long>(cool_down_ms_ % 1000) * 1000000L + 1;
+    if (::timerfd_settime(cool_fd_, 0, &spec, nullptr) == 0) cooling_ = true;
+  }
   signalfd_siginfo si;
   while (::read(signal_fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
     switch (static_cast<int>(si.ssi_signo)) {
@@ -78,6 +121,9 @@ Events EventSource::wait(int timeout_ms) {
         break;
       case SIGUSR1:
         ev.cancel = true;
+        break;
+      case SIGUSR2:
+        ev.stdin_close = true;
         break;
       default:
         if (ev.stop_signal == 0) ev.stop_signal = static_cast<int>(si.ssi_signo);

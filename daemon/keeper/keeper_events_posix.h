@@ -1,5 +1,7 @@
 // Everything that can wake the keeper, as one fd set to block on: a signalfd for the signals it
-// handles and a timerfd for the task's deadline. The keeper never polls on a timer of its own.
+// handles, a timerfd for the task's deadline, and (with a log cap) an inotify watch on the log.
+// The keeper never polls on a timer of its own: the only other timer is the log watch's
+// cool-down, armed only while the task writes.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,8 @@ struct Events {
   bool cancel = false;    // SIGUSR1: the daemon asks to cancel the task
   int stop_signal = 0;    // SIGTERM, SIGINT or SIGHUP aimed at the keeper (first one seen)
   bool deadline = false;  // the deadline's wall-clock time was reached
+  bool stdin_close = false;  // SIGUSR2: the daemon asks to close the task's stdin
+  bool output_written = false;  // the watched log was written to (at most once per cool-down)
 };
 
 class EventSource {
@@ -29,13 +33,22 @@ class EventSource {
   EventSource& operator=(EventSource&&) = delete;
   ~EventSource();
 
+  // Reports writes to `file` as output_written, at most once per `cool_down_ms`: a task that
+  // writes without pause wakes the keeper a few times a second, an idle one never. Empty on
+  // success, else why the file cannot be watched (the keeper then goes without).
+  std::string watch_writes(const std::string& file, int cool_down_ms);
+
   // Blocks until something happens or timeout_ms passes (-1: no timeout; 0: just look).
   Events wait(int timeout_ms);
 
  private:
   EventSource(int signal_fd, int timer_fd) : signal_fd_(signal_fd), timer_fd_(timer_fd) {}
   int signal_fd_ = -1;
-  int timer_fd_ = -1;  // -1 without a deadline
+  int timer_fd_ = -1;   // -1 without a deadline
+  int inotify_fd_ = -1;  // -1 without a watched file
+  int cool_fd_ = -1;     // the cool-down timer of the watch
+  bool cooling_ = false;  // a write was reported less than a cool-down ago
+  int cool_down_ms_ = 0;
 };
 
 }  // namespace bb::keeper

@@ -1,8 +1,9 @@
 #include "keeper_files.h"
 
 #include <charconv>
-#include <cstdio>
 #include <system_error>
+
+#include "file_io.h"
 
 namespace bb::keeper {
 
@@ -20,36 +21,6 @@ constexpr struct {
     {How::timed_out, "timed_out"},     {How::cancelled, "cancelled"},
     {How::interrupted, "interrupted"}, {How::spawn_failed, "spawn_failed"},
 };
-
-std::optional<std::string> read_small_file(const fs::path& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return std::nullopt;
-  std::string text(kMaxFileSize, '\0');
-  std::size_t n = std::fread(text.data(), 1, text.size(), f);
-  bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return std::nullopt;
-  text.resize(n);
-  return text;
-}
-
-// Writes `text` to dir/name.tmp, then renames it over dir/name.
-bool replace_file(const fs::path& dir, const char* name, const std::string& text) {
-  const fs::path target = dir / name;
-  fs::path tmp = target;
-  tmp += ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) return false;
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = (std::fclose(f) == 0) && ok;
-  std::error_code ec;
-  if (ok) fs::rename(tmp, target, ec);
-  if (!ok || ec) {
-    fs::remove(tmp, ec);
-    return false;
-  }
-  return true;
-}
 
 template <typename Int>
 bool parse_int(std::string_view s, Int& out) {
@@ -126,7 +97,7 @@ std::optional<How> how_from_string(std::string_view s) {
 }
 
 std::optional<RunRecord> read_run(const fs::path& task_dir) {
-  auto text = read_small_file(task_dir / kRunFile);
+  auto text = fileio::read_small_file(task_dir / kRunFile, kMaxFileSize);
   if (!text) return std::nullopt;
   RunRecord r;
   unsigned seen = 0;  // one bit per required key
@@ -151,6 +122,10 @@ std::optional<RunRecord> read_run(const fs::path& task_dir) {
       seen |= 16;
       return parse_int(v, r.started_at_ms);
     }
+    if (k == "boot_id") {
+      r.boot_id = std::string(v);
+      return true;
+    }
     return true;
   });
   if (!ok || seen != 31) return std::nullopt;
@@ -158,7 +133,7 @@ std::optional<RunRecord> read_run(const fs::path& task_dir) {
 }
 
 std::optional<Outcome> read_outcome(const fs::path& task_dir) {
-  auto text = read_small_file(task_dir / kOutcomeFile);
+  auto text = fileio::read_small_file(task_dir / kOutcomeFile, kMaxFileSize);
   if (!text) return std::nullopt;
   Outcome o;
   bool have_how = false;
@@ -191,10 +166,11 @@ bool write_run(const fs::path& task_dir, const RunRecord& r) {
   append_pair(text, "shell_pid", std::to_string(r.shell_pid));
   append_pair(text, "shell_start", std::to_string(r.shell_start));
   append_pair(text, "started_at_ms", std::to_string(r.started_at_ms));
-  return replace_file(task_dir, kRunFile, text);
+  if (!r.boot_id.empty()) append_pair(text, "boot_id", r.boot_id);
+  return !fileio::replace_file(task_dir / kRunFile, text, fileio::Durability::sync);
 }
 
-bool write_outcome(const fs::path& task_dir, const Outcome& o) {
+std::string format_outcome(const Outcome& o) {
   std::string survivors;
   for (std::int64_t pid : o.survivors) {
     if (!survivors.empty()) survivors += ',';
@@ -208,7 +184,41 @@ bool write_outcome(const fs::path& task_dir, const Outcome& o) {
   append_pair(text, "finished_at_ms", std::to_string(o.finished_at_ms));
   append_pair(text, "survivors", survivors);
   append_pair(text, "message", one_line(o.message));
-  return replace_file(task_dir, kOutcomeFile, text);
+  return text;
+}
+
+bool write_outcome(const fs::path& task_dir, const Outcome& o) {
+  return !fileio::replace_file(task_dir / kOutcomeFile, format_outcome(o),
+                               fileio::Durability::sync);
+}
+
+std::string format_keeper_identity(const KeeperIdentity& id) {
+  std::string text;
+  append_pair(text, "keeper_pid", std::to_string(id.pid));
+  append_pair(text, "keeper_start", std::to_string(id.start_time));
+  append_pair(text, "boot_id", id.boot_id);
+  return text;
+}
+
+std::optional<KeeperIdentity> read_keeper_identity(const fs::path& task_dir) {
+  auto text = fileio::read_small_file(task_dir / kKeeperLock, kMaxFileSize);
+  if (!text) return std::nullopt;
+  KeeperIdentity id;
+  unsigned seen = 0;
+  bool ok = for_each_pair(*text, [&](std::string_view k, std::string_view v) {
+    if (k == "keeper_pid") {
+      seen |= 1;
+      return parse_int(v, id.pid);
+    }
+    if (k == "keeper_start") {
+      seen |= 2;
+      return parse_int(v, id.start_time);
+    }
+    if (k == "boot_id") id.boot_id = std::string(v);
+    return true;
+  });
+  if (!ok || seen != 3) return std::nullopt;
+  return id;
 }
 
 }  // namespace bb::keeper

@@ -14,7 +14,8 @@ bool parse_int64(std::string_view s, std::int64_t& out) {
 
 const char* keeper_usage() {
   return "usage: backburner-keeper --task-dir DIR --cwd DIR [--deadline-ms EPOCH_MS] "
-         "[--grace-ms N] -- COMMAND\n";
+         "[--grace-ms N] [--lock-fd N] [--umask OCTAL] [--stdin-pipe] [--log-cap BYTES] "
+         "-- COMMAND\n";
 }
 
 std::variant<KeeperOptions, UsageError, HelpRequested> parse_keeper_args(int argc,
@@ -30,7 +31,12 @@ std::variant<KeeperOptions, UsageError, HelpRequested> parse_keeper_args(int arg
       have_command = true;
       break;
     }
-    if (arg != "--task-dir" && arg != "--cwd" && arg != "--deadline-ms" && arg != "--grace-ms")
+    if (arg == "--stdin-pipe") {
+      o.stdin_pipe = true;
+      continue;
+    }
+    if (arg != "--task-dir" && arg != "--cwd" && arg != "--deadline-ms" && arg != "--grace-ms" &&
+        arg != "--lock-fd" && arg != "--umask" && arg != "--log-cap")
       return UsageError{"unknown option " + std::string(arg)};
     if (i + 1 >= argc) return UsageError{"missing value for " + std::string(arg)};
     std::string_view value = argv[++i];
@@ -42,6 +48,21 @@ std::variant<KeeperOptions, UsageError, HelpRequested> parse_keeper_args(int arg
       std::int64_t v = 0;
       if (!parse_int64(value, v)) return UsageError{"--deadline-ms needs an integer (epoch ms)"};
       o.deadline_ms = v;
+    } else if (arg == "--lock-fd") {
+      std::int64_t v = 0;
+      if (!parse_int64(value, v) || v < 3 || v > 1024)
+        return UsageError{"--lock-fd needs a descriptor number from 3 to 1024"};
+      o.lock_fd = static_cast<int>(v);
+    } else if (arg == "--umask") {
+      unsigned v = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v, 8);
+      if (value.empty() || ec != std::errc() || end != value.data() + value.size() || v > 0777)
+        return UsageError{"--umask needs an octal mode from 0 to 777"};
+      o.umask = static_cast<int>(v);
+    } else if (arg == "--log-cap") {
+      std::int64_t v = 0;
+      if (!parse_int64(value, v) || v < 0) return UsageError{"--log-cap needs a byte count"};
+      o.log_cap_bytes = static_cast<std::uint64_t>(v);
     } else {  // --grace-ms
       if (!parse_int64(value, o.grace_ms) || o.grace_ms < 0)
         return UsageError{"--grace-ms needs a non-negative integer"};

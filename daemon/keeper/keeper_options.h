@@ -1,5 +1,6 @@
 // The keeper's command line:
-//   backburner-keeper --task-dir DIR --cwd DIR [--deadline-ms EPOCH_MS] [--grace-ms N] -- COMMAND
+//   backburner-keeper --task-dir DIR --cwd DIR [--deadline-ms EPOCH_MS] [--grace-ms N]
+//                     [--lock-fd N] [--umask OCTAL] [--stdin-pipe] [--log-cap BYTES] -- COMMAND
 // COMMAND is exactly one argument, handed to `/bin/sh -c` unchanged.
 #pragma once
 
@@ -16,6 +17,12 @@ struct KeeperOptions {
   std::filesystem::path cwd;                // the shell's working directory
   std::optional<std::int64_t> deadline_ms;  // wall clock, epoch ms; absent = no deadline
   std::int64_t grace_ms = 5000;             // SIGTERM -> SIGKILL wait of the kill ladder
+  // The inherited descriptor holding the task's keeper lock (keeper_files.h), kept for the
+  // keeper's whole life; -1 when started without one (tests).
+  int lock_fd = -1;
+  int umask = 022;                  // the shell's umask
+  bool stdin_pipe = false;          // give the shell a stdin the daemon can write to
+  std::uint64_t log_cap_bytes = 0;  // cap on output.log (0: none): see log_cap_posix.h
   std::string command;
 };
 

@@ -3,23 +3,30 @@
 #include <cstdarg>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "file_io.h"
 #include "iso_time.h"
 #include "keeper_events_posix.h"
 #include "keeper_files.h"
 #include "kill_ladder_posix.h"
+#include "log_cap_posix.h"
+#include "os.h"
 #include "process_identity.h"
 #include "reaper_posix.h"
 #include "shell_spawn_posix.h"
 #include "signal_names.h"
+#include "stdin_pipe_posix.h"
 
 namespace bb::keeper {
 
@@ -86,21 +93,77 @@ void set_shell_result(Outcome& out, int status) {
   }
 }
 
+// The outcome's space, set aside before the task runs (see main loop).
+std::unique_ptr<fileio::ReservedFile> g_outcome_space;
+
 int finish(const KeeperOptions& o, const Outcome& out) {
   log_line("outcome %s: %s", to_string(out.how), out.message.c_str());
-  if (!write_outcome(o.task_dir, out)) {
-    log_line("cannot write %s in %s", kOutcomeFile, o.task_dir.c_str());
+  // Into the reserved space when there is one: a task that filled the disk still gets its
+  // outcome recorded. Without one (the reservation itself failed), the plain way.
+  std::error_code ec;
+  if (g_outcome_space) {
+    ec = g_outcome_space->commit(format_outcome(out));
+    g_outcome_space.reset();
+  } else if (!write_outcome(o.task_dir, out)) {
+    ec = std::make_error_code(std::errc::io_error);
+  }
+  if (ec) {
+    log_line("cannot write %s in %s: %s", kOutcomeFile, o.task_dir.c_str(), ec.message().c_str());
     return 1;
   }
   return 0;
 }
 
+// Claims the inherited keeper lock for good: kept open (never passed on to the task) for the
+// keeper's whole life, with the keeper's identity written into it for a daemon that must find
+// this keeper before it has written anything else.
+void hold_lock(int lock_fd) {
+  if (lock_fd < 0) return;
+  ::fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
+  KeeperIdentity id;
+  id.pid = ::getpid();
+  id.start_time = process_start_time(id.pid).value_or(0);
+  id.boot_id = os::boot_id();
+  const std::string text = format_keeper_identity(id);
+  if (::ftruncate(lock_fd, 0) != 0 ||
+      ::pwrite(lock_fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+    log_line("cannot record the keeper's identity in %s", kKeeperLock);
+}
+
+// True when the file system holding the task dir has no room left: output written meanwhile
+// may have been lost.
+bool disk_full(const std::filesystem::path& dir) {
+  struct statvfs vfs {};
+  return ::statvfs(dir.c_str(), &vfs) == 0 && vfs.f_bavail == 0;
+}
+
+// How long a writing task goes between two checks of its log's size against the cap.
+constexpr int kLogCheckCoolDownMs = 500;
+
 }  // namespace
 
 int run_keeper(const KeeperOptions& o) {
   ensure_standard_fds();
-  // Nothing the keeper's starter left open may reach the task.
-  ::close_range(3, ~0U, 0);
+  // Nothing the keeper's starter left open may reach the task; the lock stays with the keeper.
+  if (o.lock_fd >= 0) {
+    if (o.lock_fd > 3) ::close_range(3, static_cast<unsigned>(o.lock_fd) - 1, 0);
+    ::close_range(static_cast<unsigned>(o.lock_fd) + 1, ~0U, 0);
+  } else {
+    ::close_range(3, ~0U, 0);
+  }
+  hold_lock(o.lock_fd);
+  ::umask(077);
+  {
+    std::error_code ec;
+    g_outcome_space = fileio::ReservedFile::reserve(o.task_dir / kOutcomeFile,
+                                                    kOutcomeReserveBytes, ec);
+    if (!g_outcome_space) {
+      // No room even for the outcome: the task cannot be run safely. Tell the daemon through
+      // the exit status (it is our parent) in case this message cannot be written either.
+      log_line("cannot reserve space for the outcome: %s", ec.message().c_str());
+      return kExitNoSpace;
+    }
+  }
   auto opened = EventSource::open(o.deadline_ms);
   if (auto* err = std::get_if<std::string>(&opened)) {
     Outcome out;
@@ -133,7 +196,20 @@ int run_keeper(const KeeperOptions& o) {
     return finish(o, out);
   }
 
-  auto spawned = spawn_shell(o.command, o.cwd, o.task_dir / kOutputFile);
+  std::optional<StdinPipe> input;
+  if (o.stdin_pipe) {
+    auto created = StdinPipe::create(o.task_dir);
+    if (auto* err = std::get_if<std::string>(&created)) {
+      out.how = How::spawn_failed;
+      out.finished_at_ms = now_ms();
+      out.message = *err;
+      return finish(o, out);
+    }
+    input.emplace(std::move(std::get<StdinPipe>(created)));
+  }
+  auto spawned = spawn_shell(o.command, o.cwd, o.task_dir / kOutputFile,
+                             input ? input->reader() : -1, o.umask);
+  if (input) input->release_reader();
   if (auto* err = std::get_if<std::string>(&spawned)) {
     out.how = How::spawn_failed;
     out.finished_at_ms = now_ms();
@@ -141,6 +217,13 @@ int run_keeper(const KeeperOptions& o) {
     return finish(o, out);
   }
   const pid_t shell = std::get<pid_t>(spawned);
+  std::optional<LogCap> cap;
+  if (o.log_cap_bytes > 0) {
+    cap.emplace(o.task_dir, o.log_cap_bytes);
+    const std::string err =
+        events.watch_writes((o.task_dir / kOutputFile).string(), kLogCheckCoolDownMs);
+    if (!err.empty()) log_line("cannot watch the log, so it is not capped: %s", err.c_str());
+  }
   // The shell is not reaped yet, so its /proc entry (and start time) exists even if it exited.
   RunRecord run;
   run.keeper_pid = ::getpid();
@@ -148,6 +231,7 @@ int run_keeper(const KeeperOptions& o) {
   run.shell_pid = shell;
   run.shell_start = process_start_time(shell).value_or(0);
   run.started_at_ms = out.started_at_ms;
+  run.boot_id = os::boot_id();
   if (!write_run(o.task_dir, run)) log_line("cannot write %s in %s", kRunFile, o.task_dir.c_str());
   log_line("started %s -c (pid %d) in %s", kShell, static_cast<int>(shell), o.cwd.c_str());
 
@@ -155,6 +239,11 @@ int run_keeper(const KeeperOptions& o) {
   Events trigger;
   for (;;) {
     Events ev = events.wait(-1);
+    if (ev.output_written && cap) cap->check();
+    if (ev.stdin_close && input) {
+      input->close_input();
+      log_line("stdin closed on request");
+    }
     // Reap before acting on a request: a shell that already exited keeps its own result.
     if (!reaper.reap() || reaper.shell_reaped()) break;
     if (stop_reason(ev)) {
@@ -162,6 +251,7 @@ int run_keeper(const KeeperOptions& o) {
       break;
     }
   }
+  input.reset();
 
   const auto stop = stop_reason(trigger);
   if (stop) log_line("stopping the task: %s", to_string(*stop));
@@ -184,6 +274,14 @@ int run_keeper(const KeeperOptions& o) {
                      (ladder.found == 1 ? " process was" : " processes were") +
                      " left running: " + cleanup;
   }
+  if (cap) {
+    cap->check();
+    if (!cap->cut().empty())
+      out.message += "; " + std::to_string(cap->cut().bytes_cut()) +
+                     " bytes from the middle of the output were cut (log cap)";
+  }
+  if (disk_full(o.task_dir))
+    out.message += "; output may be incomplete: the disk holding the log was full";
   return finish(o, out);
 }
 

@@ -23,7 +23,8 @@ std::map<std::string, std::int64_t> run_record(const std::filesystem::path& dir)
     std::string line;
     while (std::getline(f, line)) {
       auto eq = line.find('=');
-      if (eq != std::string::npos) out[line.substr(0, eq)] = std::stoll(line.substr(eq + 1));
+      if (eq != std::string::npos && line.compare(0, eq, "boot_id") != 0)
+        out[line.substr(0, eq)] = std::stoll(line.substr(eq + 1));
     }
     return out.count("shell_pid") > 0;
   });
@@ -55,7 +56,10 @@ TEST(DaemonLifecycle, AnOutcomeThatArrivesWhileTheDaemonIsDownIsRecorded) {
   json t = d.start_task("while [ ! -e " + shell_quote(gate.string()) + " ]; do sleep 0.05; done; echo bye");
   d.stop();
   std::ofstream(gate).put('x');
+  // The keeper records the outcome, then exits: wait for both, so the next daemon finds it gone.
+  auto run = run_record(d.task_dir(t["task_id"]));
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(d.task_dir(t["task_id"]) / "outcome"); }));
+  ASSERT_TRUE(eventually([&] { return !process_exists(run["keeper_pid"]); }));
   d.start();
   json got = d.call("task.get", {{"task_id", t["task_id"]}});
   EXPECT_EQ(got["status"], "completed");
@@ -66,8 +70,10 @@ TEST(DaemonLifecycle, ADeadlineThatPassesWhileTheDaemonIsDownEndsTimedOut) {
   DaemonFixture d;
   d.start();
   json t = d.start_task("sleep 60", 0.5);
+  auto run = run_record(d.task_dir(t["task_id"]));
   d.kill9();
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(d.task_dir(t["task_id"]) / "outcome"); }));
+  ASSERT_TRUE(eventually([&] { return !process_exists(run["keeper_pid"]); }));
   d.start();
   json got = d.call("task.get", {{"task_id", t["task_id"]}});
   EXPECT_EQ(got["status"], "timed_out");
@@ -163,14 +169,42 @@ TEST(DaemonLifecycle, TheStateDirIsPrivateAndTheSocketIsOwnerOnly) {
   EXPECT_EQ(pid, d.pid());
 }
 
-TEST(DaemonLifecycle, AStateDirThatOthersCanWriteIsRefused) {
+mode_t mode_of(const std::filesystem::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p;
+  return st.st_mode & 07777;
+}
+
+TEST(DaemonLifecycle, AStateDirOfOursThatOthersCanEnterIsMadePrivateAndEverythingInItToo) {
   DaemonFixture d;
   std::filesystem::create_directory(d.home() / "state");
-  ::chmod((d.home() / "state").c_str(), 0777);
-  std::string err;
-  int status = d.run_daemon_expecting_exit({"--foreground"}, std::chrono::seconds(20), &err);
-  EXPECT_EQ(status, 1);
-  EXPECT_THAT(err, HasSubstr("writable by other users"));
+  ::chmod((d.home() / "state").c_str(), 0755);
+  // Whatever umask the daemon starts with, what it and its keepers create is private.
+  const mode_t old = ::umask(0);
+  d.start();
+  ::umask(old);
+  EXPECT_EQ(mode_of(d.home() / "state"), 0700u);
+  json t = d.start_task("echo hi");
+  d.wait_task(t["task_id"]);
+  const auto dir = d.task_dir(t["task_id"]);
+  EXPECT_EQ(mode_of(dir), 0700u);
+  for (const char* f : {"output.log", "run", "outcome", "keeper.log", "keeper.lock"})
+    EXPECT_EQ(mode_of(dir / f), 0600u) << f;
+  for (const char* f : {"backburner.db", "backburner.db-wal", "backburnerd.lock", "backburnerd.pid"})
+    EXPECT_EQ(mode_of(d.home() / "state" / f), 0600u) << f;
+  EXPECT_EQ(mode_of(d.socket()) & 0777, 0600u);
+}
+
+TEST(DaemonLifecycle, TheTasksOwnUmaskIsTheOneItsStarterHad) {
+  DaemonFixture d;
+  const mode_t old = ::umask(022);
+  d.start();
+  ::umask(old);
+  json t = d.start_task("umask; touch made");
+  d.wait_task(t["task_id"]);
+  json out = d.call("task.output", {{"task_id", t["task_id"]}});
+  EXPECT_EQ(out["output"], "0022\n");
+  EXPECT_EQ(mode_of(d.home() / "made"), 0644u);
 }
 
 // Context switches of every thread of a process: a process blocked in epoll_wait has none.

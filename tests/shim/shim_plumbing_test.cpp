@@ -17,6 +17,17 @@ struct Read {
   std::vector<std::size_t> oversized;
 };
 
+WriteAll write_to(int fd) {
+  return [fd](std::string_view data) {
+    while (!data.empty()) {
+      const auto n = ::write(fd, data.data(), data.size());
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  };
+}
+
 Read read_all(const std::string& input, std::size_t max_line) {
   int fds[2];
   EXPECT_EQ(::pipe(fds), 0);
@@ -32,7 +43,7 @@ Read read_all(const std::string& input, std::size_t max_line) {
   });
   Read r;
   read_lines(
-      fds[0], max_line, [&](std::string_view l) { r.lines.emplace_back(l); },
+      [&](char* data, std::size_t size) { return ::read(fds[0], data, size); }, max_line, [&](std::string_view l) { r.lines.emplace_back(l); },
       [&](std::size_t n) { r.oversized.push_back(n); });
   writer.join();
   ::close(fds[0]);
@@ -56,7 +67,7 @@ TEST(StdioTransport, AnOversizedLineIsSkippedAndReportedAndTheNextLineStillArriv
 TEST(StdioTransport, TheSinkWritesOneLinePerMessage) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
-  FdSink sink(fds[1]);
+  LineSink sink(write_to(fds[1]));
   sink.write_line("{\"x\":1}");
   sink.write_line("{\"y\":2}");
   ::close(fds[1]);
@@ -72,15 +83,15 @@ TEST(StdioTransport, TheSinkStopsAfterTheReaderGoesAway) {
   ASSERT_EQ(::pipe(fds), 0);
   ::close(fds[0]);
   std::signal(SIGPIPE, SIG_IGN);
-  FdSink sink(fds[1]);
+  LineSink sink(write_to(fds[1]));
   sink.write_line("{}");
   EXPECT_TRUE(sink.failed());
   ::close(fds[1]);
 }
 
 TEST(TaskEnvironment, CopiesTheEnvironmentAndDropsEntriesThatAreNotUtf8) {
-  std::string a = "PATH=/bin", b = "BAD=\xff\xfe", c = "EMPTY=", d = "NOEQUALS";
-  char* block[] = {a.data(), b.data(), c.data(), d.data(), nullptr};
+  const std::vector<std::string> block = {"PATH=/bin", "BAD=\xff\xfe", "EMPTY=", "NOEQUALS",
+                                          "=C:=C:\\dir"};
   std::vector<std::string> dropped;
   const auto env = task_environment(block, &dropped);
   EXPECT_EQ(env, (std::map<std::string, std::string>{{"PATH", "/bin"}, {"EMPTY", ""}}));

@@ -22,30 +22,30 @@ TEST(StatePaths, TheDefaultStateDirIsDotBackburnerInHome) {
   EXPECT_EQ(p.db, "/home/ann/.backburner/backburner.db");
   EXPECT_EQ(p.socket, "/home/ann/.backburner/backburnerd.sock");
   EXPECT_EQ(p.tasks_dir, "/home/ann/.backburner/tasks");
-  EXPECT_FALSE(p.socket_in_runtime_dir);
 }
 
 TEST(StatePaths, BackburnerHomeAndSocketOverrideTheDefaults) {
   auto p = resolve_state_paths(
       env_of({{"HOME", "/home/ann"}, {"BACKBURNER_HOME", "/srv/bb/"}, {"BACKBURNER_SOCKET", "/run/bb.sock"}}));
-  EXPECT_EQ(p.home, "/srv/bb/");
+  EXPECT_EQ(p.home, "/srv/bb");  // one spelling per state dir: no trailing separator
   EXPECT_EQ(p.socket, "/run/bb.sock");
 }
 
-TEST(StatePaths, ASocketPathTooLongForSunPathMovesToAShortStablePerUserPath) {
+TEST(StatePaths, ASocketPathTooLongForSunPathStaysInTheStateDir) {
+  // Linux reaches a deep socket through its directory (unix_socket_posix.h), so the socket
+  // never leaves the private state dir for a place another user could take first.
   std::string deep = "/home/ann/" + std::string(120, 'd');
   auto a = resolve_state_paths(env_of({{"BACKBURNER_HOME", deep}, {"XDG_RUNTIME_DIR", "/run/user/1000"}}));
-  EXPECT_TRUE(a.socket_in_runtime_dir);
-  EXPECT_EQ(a.socket.parent_path(), "/run/user/1000");
-  EXPECT_LE(a.socket.native().size(), max_socket_path_length());
-  // Every client computes the same path for the same state dir, and another for another.
-  auto again = resolve_state_paths(env_of({{"BACKBURNER_HOME", deep}, {"XDG_RUNTIME_DIR", "/run/user/1000"}}));
-  EXPECT_EQ(again.socket, a.socket);
-  auto other = resolve_state_paths(env_of({{"BACKBURNER_HOME", deep + "x"}, {"XDG_RUNTIME_DIR", "/run/user/1000"}}));
-  EXPECT_NE(other.socket, a.socket);
-  // Without a runtime dir: a private per-user dir under /tmp.
+  EXPECT_EQ(a.socket, std::filesystem::path(deep) / "backburnerd.sock");
   auto tmp = resolve_state_paths(env_of({{"BACKBURNER_HOME", deep}}));
-  EXPECT_EQ(tmp.socket.parent_path().parent_path(), "/tmp");
+  EXPECT_EQ(tmp.socket, a.socket);
+}
+
+TEST(StatePaths, TheStateDirHashIsStableAndTellsStateDirsApart) {
+  EXPECT_EQ(state_dir_hash("/home/ann/.backburner"), state_dir_hash("/home/ann/.backburner"));
+  EXPECT_NE(state_dir_hash("/home/ann/.backburner"), state_dir_hash("/home/ann/.backburner2"));
+  // FNV-1a 64 of the empty string: the same in every build and version.
+  EXPECT_EQ(state_dir_hash(""), 1469598103934665603ull);
 }
 
 TEST(StatePaths, NoHomeAtAllIsAClearError) {

@@ -31,7 +31,7 @@ class FakeLauncher : public KeeperLauncher {
 
 class FakeWatcher : public ProcessWatcher {
  public:
-  Watch watch(const ProcessIdentity& id, std::function<void()> on_exit) override {
+  Watch watch(const ProcessIdentity& id, OnExit on_exit) override {
     if (fail_watches > 0) {
       --fail_watches;
       return Watch::failed;
@@ -45,18 +45,29 @@ class FakeWatcher : public ProcessWatcher {
     cancels.push_back(k.pid);
     return alive_set.count(k.pid) > 0;
   }
+  bool request_stdin_close(const ProcessIdentity& k) override {
+    stdin_closes.push_back(k.pid);
+    return alive_set.count(k.pid) > 0;
+  }
   void kill_orphaned_group(const ProcessIdentity& leader) override { killed.push_back(leader.pid); }
   bool alive(const ProcessIdentity& id) override { return alive_set.count(id.pid) > 0; }
+  // Tests set a task dir's lock state; unset means no lock file (as before locks existed).
+  Lock keeper_lock(const std::filesystem::path& task_dir) override {
+    auto it = locks.find(task_dir.filename().string());
+    return it == locks.end() ? Lock::absent : it->second;
+  }
+  std::map<std::string, Lock> locks;  // by task id
+  std::vector<std::int64_t> stdin_closes;
 
   // The keeper exits: its callback fires as the pidfd would.
   void exit(std::int64_t pid) {
     alive_set.erase(pid);
     auto cb = std::move(callbacks[pid]);
     callbacks.erase(pid);
-    if (cb) cb();
+    if (cb) cb(std::nullopt);
   }
   std::set<std::int64_t> alive_set;
-  std::map<std::int64_t, std::function<void()>> callbacks;
+  std::map<std::int64_t, OnExit> callbacks;
   std::vector<std::int64_t> cancels;
   std::vector<std::int64_t> killed;
 };
@@ -181,7 +192,7 @@ TEST_F(TaskManagerTest, AKeeperThatCannotStartFailsTheTaskAndSaysWhy) {
   auto r = tasks->start(p, {}, {});
   ASSERT_TRUE(std::holds_alternative<Failure>(r));
   EXPECT_EQ(std::get<Failure>(r).code, proto::error::kSpawnFailed);
-  auto listed = tasks->list({});
+  auto listed = std::get<proto::ListResult>(tasks->list({}));
   ASSERT_EQ(listed.tasks.size(), 1u);
   EXPECT_EQ(listed.tasks[0].status, Status::failed);
   EXPECT_EQ(listed.tasks[0].status_message, "no keeper here");
@@ -195,7 +206,7 @@ TEST_F(TaskManagerTest, ARefusedCommandRecordsNothing) {
   auto r = tasks->start(p, {}, {&policy});
   ASSERT_TRUE(std::holds_alternative<Failure>(r));
   EXPECT_EQ(std::get<Failure>(r).code, proto::error::kPolicyDenied);
-  EXPECT_EQ(store->count(std::nullopt), 0u);
+  EXPECT_EQ(store->count(ListQuery{}), 0u);
   EXPECT_TRUE(launcher.specs.empty());
 }
 
@@ -206,7 +217,7 @@ TEST_F(TaskManagerTest, AMissingCwdIsRefusedBeforeAnythingIsRecorded) {
   auto r = tasks->start(p, {}, {});
   ASSERT_TRUE(std::holds_alternative<Failure>(r));
   EXPECT_EQ(std::get<Failure>(r).code, proto::error::kInvalidCwd);
-  EXPECT_EQ(store->count(std::nullopt), 0u);
+  EXPECT_EQ(store->count(ListQuery{}), 0u);
 }
 
 TEST_F(TaskManagerTest, CancelAsksTheKeeperAndAnswersOnceItHasFinished) {

@@ -28,7 +28,7 @@ TEST(TaskStore, AnInsertedTaskReadsBackWithEveryField) {
   t.timeout_ms = 1500;
   t.deadline_ms = 2500;
   ASSERT_TRUE(store.insert(t));
-  store.set_keeper("a", 42, 777, 1001);
+  store.set_keeper("a", 42, 777, "boot-1", 1001);
   auto got = store.get("a");
   ASSERT_TRUE(got);
   EXPECT_EQ(got->command, "echo a");
@@ -76,14 +76,14 @@ TEST(TaskStore, ListingIsNewestFirstFilteredAndCounted) {
   f.exit_code = 1;
   f.finished_at_ms = 5000;
   store.finish("t1", f);
-  auto newest = store.list(2, std::nullopt);
+  auto newest = store.list(ListQuery{.limit = 2});
   ASSERT_EQ(newest.size(), 2u);
   EXPECT_EQ(newest[0].id, "t4");
   EXPECT_EQ(newest[1].id, "t3");
-  auto failed = store.list(10, Status::failed);
+  auto failed = store.list(ListQuery{.limit = 10, .status = Status::failed});
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].id, "t1");
-  EXPECT_EQ(store.count(std::nullopt), 5u);
+  EXPECT_EQ(store.count(ListQuery{}), 5u);
   EXPECT_EQ(store.working().size(), 4u);
   auto counts = store.counts();
   EXPECT_EQ(counts["working"], 4u);

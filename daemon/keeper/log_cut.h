@@ -1,0 +1,32 @@
+// The record of a capped log's missing middle (`output.cut` in the task dir), shared by the
+// keeper that cuts and the daemon that reads. Text, `key=value` per line:
+//   head_end=H     bytes [0, H) are the log's first output, kept
+//   tail_start=T   bytes [H, T) were cut (they read as NUL on disk); [T, size) are kept
+//   cap=C          the cap in force
+// Absent: nothing was cut.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace bb::keeper {
+
+struct LogCut {
+  std::uint64_t head_end = 0;
+  std::uint64_t tail_start = 0;
+  std::uint64_t cap = 0;
+  bool empty() const { return tail_start <= head_end; }
+  std::uint64_t bytes_cut() const { return empty() ? 0 : tail_start - head_end; }
+  friend bool operator==(const LogCut&, const LogCut&) = default;
+};
+
+std::optional<LogCut> read_log_cut(const std::filesystem::path& task_dir);
+bool write_log_cut(const std::filesystem::path& task_dir, const LogCut& cut);
+
+// The line a reader shows where the cut was, e.g.
+// "[backburner: 812345678 bytes of output were cut here; the log is capped at 1 GiB]".
+std::string cut_marker(const LogCut& cut);
+
+}  // namespace bb::keeper
