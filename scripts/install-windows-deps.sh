@@ -32,6 +32,7 @@ host="$prefix/host"  # header-only host libraries and their CMake configs
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 say() { echo "install-windows-deps: $*"; }
+started=$(now)
 
 # run_stage NAME STAMP_CONTENT FUNCTION: runs FUNCTION unless the stamp says it is done, and
 # prints how long it took.
@@ -119,7 +120,10 @@ fetch_source() {
   local pkg=$1 ver=$2 dir=$3
   rm -rf "$work/src/$dir" "$work/src/$pkg-fetch"
   mkdir -p "$work/src/$pkg-fetch"
-  (cd "$work/src/$pkg-fetch" && apt-get "${apt_opts[@]}" source -qq "$pkg=$ver" >/dev/null 2>&1) || {
+  # A stale private list may no longer know the version: refresh it once before giving up.
+  (cd "$work/src/$pkg-fetch" && apt-get "${apt_opts[@]}" source -qq "$pkg=$ver" >/dev/null 2>&1) ||
+    (apt-get "${apt_opts[@]}" update -qq &&
+      cd "$work/src/$pkg-fetch" && apt-get "${apt_opts[@]}" source -qq "$pkg=$ver" >/dev/null 2>&1) || {
     echo "install-windows-deps: apt-get source $pkg=$ver failed" >&2
     (cd "$work/src/$pkg-fetch" && apt-get "${apt_opts[@]}" source "$pkg=$ver") >&2 || true
     exit 1
@@ -200,4 +204,4 @@ boost_hash="$(cat "$repo"/cmake/mingw-boost/*.cmake | sha256sum | cut -c1-16)"
 run_stage host-headers "recipe=$RECIPE boost=$(pkgver libboost1.81-dev) nlohmann=$(pkgver nlohmann-json3-dev) config=$boost_hash" stage_host_headers
 
 # Keep the downloaded sources (small) for reference; the build trees are gone.
-say "prefix $prefix is ready"
+say "prefix $prefix is ready ($(elapsed "$started") s)"
