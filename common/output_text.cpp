@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "utf8.h"
@@ -25,9 +26,11 @@ bool in_range(unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi;
 enum class Effect {
   text,     // append `text` (`chars` code points)
   newline,  // append '\n'; a new line starts
-  home,     // back to the start of the line: drop the line's text
+  home,     // back to the start of the line: what follows on it overwrites the line
   erase,    // drop the line's last character, if any
-  none,     // nothing (an escape sequence, a '\r' before '\r')
+  erase_to_end,  // EL 0: blanks the line if at its start (after a home), else nothing
+  erase_line,    // EL 1, EL 2: blanks the line (the cursor is at its end, or at its start)
+  none,     // nothing (an escape sequence)
   pending,  // unfinished at the end of the input: stop before it
 };
 
@@ -65,7 +68,7 @@ class Reader {
       case '\t':
         return text_unit(in_.substr(i, 1), 1, 1);
       case '\r':
-        return carriage_return(i);
+        return {Effect::home, 1};
       case '\b':
         return {Effect::erase, 1};
       case kEsc:
@@ -106,18 +109,6 @@ class Reader {
     return false;
   }
 
-  Unit carriage_return(std::size_t i) const {
-    if (i + 1 == in_.size()) return final_ ? none(1) : Unit{Effect::pending, 0};
-    switch (in_[i + 1]) {
-      case '\r':
-        return none(1);  // the last '\r' of a run decides
-      case '\n':
-        return {Effect::newline, 2};
-      default:
-        return {Effect::home, 1};
-    }
-  }
-
   Unit escape(std::size_t i) const {
     if (i + 1 == in_.size()) return final_ ? caret(kEsc) : Unit{Effect::pending, 0};
     const unsigned b = byte_at(in_, i + 1);
@@ -145,13 +136,21 @@ class Reader {
     }
   }
 
-  // Parameter and intermediate bytes 20..3F, then a final byte 40..7E.
+  // Parameter and intermediate bytes 20..3F, then a final byte 40..7E. CHA to the first column
+  // (CSI G, CSI 0 G, CSI 1 G, what spinners use instead of '\r') is a '\r'; EL (CSI K) erases.
   Unit csi(std::size_t start, std::size_t p) const {
     Unit u;
     for (std::size_t j = p;; ++j) {
       if (stops_at(start, j, u)) return u;
       const unsigned c = byte_at(in_, j);
-      if (in_range(c, 0x40, 0x7E)) return none(j + 1 - start);
+      if (in_range(c, 0x40, 0x7E)) {
+        const std::string_view params = in_.substr(p, j - p);
+        const bool zero_or_one = params.empty() || params == "0" || params == "1";
+        if (c == 'G' && zero_or_one) return {Effect::home, j + 1 - start};
+        if (c == 'K' && (params.empty() || params == "0")) return {Effect::erase_to_end, j + 1 - start};
+        if (c == 'K' && (params == "1" || params == "2")) return {Effect::erase_line, j + 1 - start};
+        return none(j + 1 - start);
+      }
       if (!in_range(c, 0x20, 0x3F)) return none(j - start);
     }
   }
@@ -264,15 +263,27 @@ struct Output {
 
 // Cleans from the start of `in` into `out` until the input ends, a unit is pending or the next
 // character would exceed max_chars (the first one excepted). Returns the input bytes consumed.
+//
+// A home ('\r') is decided by what follows it: a character drops the line's text first, a
+// '\n' keeps the line, escape sequences in between change nothing. Until then it is pending:
+// a call that ends undecided (and not final) leaves it and what follows unconsumed, unless it
+// has waited kMaxSequenceBytes, when it counts as the start of an overwrite.
 std::size_t run(std::string_view in, std::size_t max_chars, bool final, Mode mode, Output& out,
                 bool& capped) {
   const Reader reader(in, final, mode);
   const auto fits = [&](std::size_t n) {
     return out.chars + n <= max_chars || (out.chars == 0 && max_chars > 0);
   };
+  std::optional<std::size_t> home_at;  // input offset of an undecided home
+  const auto overwrite = [&] {
+    if (home_at) out.home();
+    home_at.reset();
+  };
   std::size_t i = 0;
   while (i < in.size()) {
+    if (home_at && i - *home_at >= kMaxSequenceBytes) overwrite();
     if (const std::size_t run_len = reader.plain_run(i); run_len > 0) {
+      overwrite();
       const std::size_t room = out.chars < max_chars ? max_chars - out.chars : 0;
       const std::size_t n = std::min(run_len, room);
       out.append_run(in.substr(i, n), i);
@@ -286,8 +297,9 @@ std::size_t run(std::string_view in, std::size_t max_chars, bool final, Mode mod
     const Unit u = reader.next(i);
     switch (u.effect) {
       case Effect::pending:
-        return i;
+        return home_at.value_or(i);
       case Effect::text:
+        overwrite();
         if (!fits(u.chars)) {
           capped = true;
           return i;
@@ -295,6 +307,7 @@ std::size_t run(std::string_view in, std::size_t max_chars, bool final, Mode mod
         out.append(u.text, u.chars, i);
         break;
       case Effect::newline:
+        home_at.reset();
         if (!fits(1)) {
           capped = true;
           return i;
@@ -302,15 +315,26 @@ std::size_t run(std::string_view in, std::size_t max_chars, bool final, Mode mod
         out.newline(i, i + u.length);
         break;
       case Effect::home:
-        out.home();
+        if (!home_at) home_at = i;
         break;
       case Effect::erase:
-        out.erase();
+        if (!home_at) out.erase();  // at the start of the line there is nothing to erase
+        break;
+      case Effect::erase_to_end:
+        if (home_at) overwrite();  // nothing left for the home to overwrite: decided
+        break;
+      case Effect::erase_line:
+        home_at = i;
+        overwrite();
         break;
       case Effect::none:
         break;
     }
     i += u.length;
+  }
+  if (home_at && !final) {
+    if (in.size() - *home_at < kMaxSequenceBytes) return *home_at;
+    overwrite();
   }
   return i;
 }

@@ -14,11 +14,16 @@
 //   by '\') ends it: what came before is dropped and that byte is read afresh, so every '\n'
 //   ends a sequence and a reader can always start just after one. A sequence still unfinished
 //   after kMaxSequenceBytes ends there too. An ESC that starts no sequence (followed by a control
-//   byte, DEL or a non-ASCII byte) shows as "^[".
-// - "\r\n" becomes "\n". A '\r' followed by anything else means the terminal went back to the
-//   start of the line: the text of that line emitted so far by this call is dropped, so a bar
-//   redrawn a thousand times reads as its last state. '\r' before '\r' changes nothing.
-// - '\b' deletes the previous character of the line (emitted by this call), if any.
+//   byte, DEL or a non-ASCII byte) shows as "^[". Cursor movement across lines is not replayed
+//   (there is no screen): a display redrawn in place over several lines reads as each state.
+// - '\r' (and CSI G to the first column, which spinners use instead) goes back to the start of
+//   the line. What comes next decides what that means: a '\n' keeps the line ("\r\n" becomes
+//   "\n"), a character overwrites it: the text of that line emitted so far by this call is
+//   dropped, so a bar redrawn a thousand times reads as its last state. Escape sequences in
+//   between change nothing; erasing the line (CSI K there, CSI 2K anywhere) drops its text at
+//   once. Undecided at the end of the input, a '\r' is pending (see below).
+// - '\b' deletes the previous character of the line (emitted by this call), if any; right after
+//   a '\r' there is none.
 // - '\n' and '\t' stay; every other C0 control byte and DEL shows once in caret notation
 //   ("^A", "^?"), two characters, so JSON never has to escape anything but quotes and '\'.
 // - Invalid UTF-8 becomes U+FFFD exactly as bb::utf8::sanitize does.
@@ -28,10 +33,10 @@
 // of the output is traced back to the input bytes that produced it, so a reader that pages
 // through a log by byte offset never skips or repeats a byte.
 //
-// Calls are independent: what a call drops for '\r' or '\b' is only what that same call
-// emitted. So cleaning a log in consecutive pieces (each starting where the previous one's
-// `consumed` ended) concatenates to cleaning it whole, except where a '\r' overwrite or a '\b'
-// reaches back across the seam between two pieces.
+// Calls are independent: what a call drops for '\r', '\b' or an erased line is only what that
+// same call emitted. So cleaning a log in consecutive pieces (each starting where the previous
+// one's `consumed` ended) concatenates to cleaning it whole, except where an overwrite, a '\b'
+// or an erase reaches back across the seam between two pieces.
 #pragma once
 
 #include <cstddef>
@@ -45,8 +50,9 @@ enum class Mode {
   raw,    // bytes as they are but invalid UTF-8, which becomes U+FFFD
 };
 
-// An escape sequence or string longer than this ends where it reaches it. Hence any input at
-// least this long holds a complete unit, and a call on it makes progress.
+// An escape sequence or string longer than this ends where it reaches it, and a '\r' left
+// undecided for this many bytes (escape sequences only) counts as the start of an overwrite.
+// Hence a call on an input of at least 2 * kMaxSequenceBytes always makes progress.
 inline constexpr std::size_t kMaxSequenceBytes = 4096;
 
 struct Forward {
@@ -58,12 +64,13 @@ struct Forward {
 
 // Cleans `bytes` from the start, stopping before the first character that would take the text
 // beyond max_chars. Unless `final` (no byte will ever follow `bytes`), a unit still unfinished
-// at the end (an escape sequence, a '\r' whose meaning the next byte decides, a UTF-8
-// sequence) is left unconsumed: the rest of it may not be written yet. With `final` it is
-// dropped (a sequence, a '\r'), or becomes U+FFFD (UTF-8), or "^[" (a lone ESC).
+// at the end (an escape sequence, a UTF-8 sequence, a '\r' not yet decided, with the escape
+// sequences after it) is left unconsumed: the rest of it may not be written yet. With `final`
+// it is dropped (a sequence), or becomes U+FFFD (UTF-8) or "^[" (a lone ESC), or leaves the
+// line as it stands ('\r').
 // Progress: when max_chars > 0 and `bytes` holds a complete unit (always so when `final` and
-// bytes is not empty, or bytes.size() >= kMaxSequenceBytes), consumed > 0: a first character
-// that alone exceeds max_chars (a caret pair when max_chars is 1) is emitted anyway.
+// bytes is not empty, or bytes.size() >= 2 * kMaxSequenceBytes), consumed > 0: a first
+// character that alone exceeds max_chars (a caret pair when max_chars is 1) is emitted anyway.
 Forward clean_forward(std::string_view bytes, std::size_t max_chars, bool final,
                       Mode mode = Mode::clean);
 

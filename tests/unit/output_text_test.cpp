@@ -149,6 +149,38 @@ TEST(OutputTextClean, ABarClearedWithEraseLineIsReplacedByWhatFollows) {
   EXPECT_EQ(clean("    Building [==>   ] 3/9\r\x1b[K   Compiling foo v1.0\n"), "   Compiling foo v1.0\n");
 }
 
+TEST(OutputTextClean, ACarriageReturnIsDecidedByTheNextCharacterOrNewline) {
+  EXPECT_EQ(clean("kept\r\x1b[0m\nnext"), "kept\nnext");      // escapes in between change nothing
+  EXPECT_EQ(clean("gone\r\x1b[2K\x1b[32mnew"), "new");
+  EXPECT_EQ(clean("ab\r\bX"), "X");                             // nothing to erase at column 0
+}
+
+TEST(OutputTextClean, ASpinnerRedrawnWithCursorToColumnOneReadsAsItsLastState) {
+  // What npm prints on a terminal: a braille spinner, ESC [1G, ESC [0K.
+  const std::string s =
+      "\xE2\xA0\x99\x1b[1G\x1b[0K\xE2\xA0\xB9\x1b[1G\x1b[0K\r\nadded 4 packages in 505ms\r\n"
+      "\xE2\xA0\x99\x1b[1G\x1b[0K";
+  EXPECT_EQ(clean(s), "\nadded 4 packages in 505ms\n");
+  EXPECT_EQ(clean("a\x1b[Gb\x1b[0Gc\x1b[5Gd"), "cd");  // only the first column is a '\r'
+}
+
+TEST(OutputTextClean, AnUndecidedCarriageReturnWaitsWithTheEscapesAfterIt) {
+  const Forward f = clean_forward("12%\r\x1b[1m\x1b[32m", kAll, false);
+  EXPECT_EQ(f.text, "12%");
+  EXPECT_EQ(f.consumed, 3u);
+  EXPECT_EQ(clean_forward("12%\r\x1b[1m\x1b[32m", kAll, true).consumed, 13u);
+  // Erasing the line decides it: nothing is left to overwrite.
+  const Forward e = clean_forward("12%\r\x1b[K", kAll, false);
+  EXPECT_EQ(e.text, "");
+  EXPECT_EQ(e.consumed, 7u);
+  // ...but not for ever: after kMaxSequenceBytes of escapes it counts as an overwrite.
+  std::string s = "12%\r";
+  while (s.size() < 3 + kMaxSequenceBytes) s += "\x1b[0m";
+  const Forward g = clean_forward(s, kAll, false);
+  EXPECT_EQ(g.text, "");
+  EXPECT_EQ(g.consumed, s.size());
+}
+
 TEST(OutputTextClean, ACarriageReturnAtTheEndWaitsUnlessFinal) {
   const Forward f = clean_forward("50%\r", kAll, false);
   EXPECT_EQ(f.text, "50%");
@@ -268,11 +300,12 @@ TEST(OutputTextCap, ALineRedrawnUnderTheCapStillReadsAsItsLastState) {
 std::string random_log(std::mt19937& rng, std::size_t pieces, bool with_overwrites) {
   static const std::vector<std::string> common = {
       "word", " ", "make[2]: ", "\n", "\r\n", "\t", "\x1b[31m", "\x1b[0m", "\x1b[1;32m",
-      "\x1b[2K", "\x1b]0;title\x07", "\x1b]8;;http://x/\x1b\\", "\x1bPdata\x1b\\", "\x1b(B",
+      "\x1b[5G", "\x1b]0;title\x07", "\x1b]8;;http://x/\x1b\\", "\x1bPdata\x1b\\", "\x1b(B",
       "\x1b" "7", "\xC2\x9B" "1m", "\xC2\x9D" "2;t\xC2\x9C", "\xC2\x85", "\xC3\xA9",
       "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\x80", "\xE2\x82", "\xFF", "\x01", "\x7f", "\x1b\x01",
       std::string(1, '\0'), "\x1b[31", "\x1b]0;unterminated", "\xE2\x96\x88"};
-  static const std::vector<std::string> overwrites = {"\r", "\b", "\r\x1b[K", "\r\r", "\b\b"};
+  static const std::vector<std::string> overwrites = {"\r",     "\b",       "\r\x1b[K", "\x1b[1G",
+                                                      "\r\r",   "\x1b[2K", "\b\b"};
   std::string s;
   for (std::size_t i = 0; i < pieces; ++i) {
     if (with_overwrites && rng() % 6 == 0) {
