@@ -24,14 +24,14 @@ bool in_range(unsigned b, unsigned lo, unsigned hi) { return b >= lo && b <= hi;
 
 // What the unit at a read position does to the output.
 enum class Effect {
-  text,     // append `text` (`chars` code points)
-  newline,  // append '\n'; a new line starts
-  home,     // back to the start of the line: what follows on it overwrites the line
-  erase,    // drop the line's last character, if any
+  text,          // append `text` (`chars` code points)
+  newline,       // append '\n'; a new line starts
+  home,          // back to the start of the line: what follows on it overwrites the line
+  erase,         // drop the line's last character, if any
   erase_to_end,  // EL 0: blanks the line if at its start (after a home), else nothing
   erase_line,    // EL 1, EL 2: blanks the line (the cursor is at its end, or at its start)
-  none,     // nothing (an escape sequence)
-  pending,  // unfinished at the end of the input: stop before it
+  none,          // nothing (an escape sequence)
+  pending,       // unfinished at the end of the input: stop before it
 };
 
 struct Unit {
@@ -45,9 +45,7 @@ Unit none(std::size_t length) { return {Effect::none, length}; }
 Unit text_unit(std::string_view text, std::size_t length, std::size_t chars) {
   return {Effect::text, length, text, chars};
 }
-Unit caret(unsigned b) {
-  return text_unit(b == 0x7F ? kCaretDel : kCarets.substr(2 * b, 2), 1, 2);
-}
+Unit caret(unsigned b) { return text_unit(b == 0x7F ? kCaretDel : kCarets.substr(2 * b, 2), 1, 2); }
 
 // Splits input into units, one at a time. Stateless: a unit depends only on the bytes from its
 // start (and on `final` when it reaches the end), which is what makes chunked reads agree with
@@ -60,7 +58,8 @@ class Reader {
   Unit next(std::size_t i) const {
     const unsigned b = byte_at(in_, i);
     if (b >= 0x80) return non_ascii(i);
-    if (mode_ == Mode::raw) return b == '\n' ? Unit{Effect::newline, 1} : text_unit(in_.substr(i, 1), 1, 1);
+    if (mode_ == Mode::raw)
+      return b == '\n' ? Unit{Effect::newline, 1} : text_unit(in_.substr(i, 1), 1, 1);
     if (b >= 0x20 && b < 0x7F) return text_unit(in_.substr(i, 1), 1, 1);
     switch (b) {
       case '\n':
@@ -147,8 +146,10 @@ class Reader {
         const std::string_view params = in_.substr(p, j - p);
         const bool zero_or_one = params.empty() || params == "0" || params == "1";
         if (c == 'G' && zero_or_one) return {Effect::home, j + 1 - start};
-        if (c == 'K' && (params.empty() || params == "0")) return {Effect::erase_to_end, j + 1 - start};
-        if (c == 'K' && (params == "1" || params == "2")) return {Effect::erase_line, j + 1 - start};
+        if (c == 'K' && (params.empty() || params == "0"))
+          return {Effect::erase_to_end, j + 1 - start};
+        if (c == 'K' && (params == "1" || params == "2"))
+          return {Effect::erase_line, j + 1 - start};
         return none(j + 1 - start);
       }
       if (!in_range(c, 0x20, 0x3F)) return none(j - start);

@@ -57,10 +57,10 @@ TEST(OutputTextClean, PlainTextPassesThroughUnchanged) {
 
 TEST(OutputTextClean, CsiSequencesAreDropped) {
   EXPECT_EQ(clean("\x1b[31mred\x1b[0m \x1b[1;32mgreen\x1b[m"), "red green");
-  EXPECT_EQ(clean("\x1b[2K\x1b[1G\x1b[10;20Hat\x1b[A\x1b[3D"), "at");   // erase, cursor moves
-  EXPECT_EQ(clean("\x1b[?25lhidden\x1b[?25h"), "hidden");                // private parameters
-  EXPECT_EQ(clean("\x1b[38;2;255;0;0mtrue\x1b[39m"), "true");            // 24-bit colour
-  EXPECT_EQ(clean("a\x1b[2 qb"), "ab");                                  // an intermediate byte
+  EXPECT_EQ(clean("\x1b[2K\x1b[1G\x1b[10;20Hat\x1b[A\x1b[3D"), "at");  // erase, cursor moves
+  EXPECT_EQ(clean("\x1b[?25lhidden\x1b[?25h"), "hidden");              // private parameters
+  EXPECT_EQ(clean("\x1b[38;2;255;0;0mtrue\x1b[39m"), "true");          // 24-bit colour
+  EXPECT_EQ(clean("a\x1b[2 qb"), "ab");                                // an intermediate byte
 }
 
 TEST(OutputTextClean, OscStringsEndAtBelOrStringTerminator) {
@@ -78,20 +78,39 @@ TEST(OutputTextClean, DcsSosPmAndApcStringsAreDropped) {
 }
 
 TEST(OutputTextClean, TwoByteEscapesAndCharsetSelectionsAreDropped) {
-  EXPECT_EQ(clean("\x1b" "7saved\x1b" "8"), "saved");
+  EXPECT_EQ(clean("\x1b"
+                  "7saved\x1b"
+                  "8"),
+            "saved");
   EXPECT_EQ(clean("\x1b=keypad\x1b>"), "keypad");
-  EXPECT_EQ(clean("\x1b" "creset"), "reset");
-  EXPECT_EQ(clean("\x1bMup\x1b" "Ddown\x1b" "Enext"), "updownnext");
+  EXPECT_EQ(clean("\x1b"
+                  "creset"),
+            "reset");
+  EXPECT_EQ(clean("\x1bMup\x1b"
+                  "Ddown\x1b"
+                  "Enext"),
+            "updownnext");
   EXPECT_EQ(clean("\x1b(Bascii\x1b)0\x1b#8"), "ascii");
   EXPECT_EQ(clean("st\x1b\\op"), "stop");  // a stray ST
 }
 
 TEST(OutputTextClean, C1ControlsEncodedAsUtf8AreEscapesToo) {
-  EXPECT_EQ(clean("\xC2\x9B" "31mred\xC2\x9B" "0m"), "red");                 // U+009B CSI
-  EXPECT_EQ(clean("\xC2\x9D" "0;title\xC2\x9Ctext"), "text");                // U+009D OSC, U+009C ST
-  EXPECT_EQ(clean("\xC2\x90q~~\x1b\\a\xC2\x9F" "apc\x07" "b"), "ab");        // DCS, APC
-  EXPECT_EQ(clean("a\xC2\x85" "b\xC2\x80" "c"), "abc");                       // other C1 controls
-  EXPECT_EQ(clean("\xC2\xA0\xC2\xA9"), "\xC2\xA0\xC2\xA9");                   // U+00A0, U+00A9 stay
+  EXPECT_EQ(clean("\xC2\x9B"
+                  "31mred\xC2\x9B"
+                  "0m"),
+            "red");  // U+009B CSI
+  EXPECT_EQ(clean("\xC2\x9D"
+                  "0;title\xC2\x9Ctext"),
+            "text");  // U+009D OSC, U+009C ST
+  EXPECT_EQ(clean("\xC2\x90q~~\x1b\\a\xC2\x9F"
+                  "apc\x07"
+                  "b"),
+            "ab");  // DCS, APC
+  EXPECT_EQ(clean("a\xC2\x85"
+                  "b\xC2\x80"
+                  "c"),
+            "abc");                                          // other C1 controls
+  EXPECT_EQ(clean("\xC2\xA0\xC2\xA9"), "\xC2\xA0\xC2\xA9");  // U+00A0, U+00A9 stay
 }
 
 TEST(OutputTextClean, AnEscThatStartsNoSequenceShowsAsCaret) {
@@ -104,22 +123,25 @@ TEST(OutputTextClean, AnEscThatStartsNoSequenceShowsAsCaret) {
 TEST(OutputTextClean, AByteThatCannotContinueASequenceEndsIt) {
   EXPECT_EQ(clean("\x1b[31\nnext"), "\nnext");          // control byte inside a CSI
   EXPECT_EQ(clean("\x1b]0;title\nrest"), "\nrest");     // unterminated OSC at a newline
-  EXPECT_EQ(clean("\x1b]0;title\x1b[1mbold"), "bold");   // ESC inside a string starts anew
-  EXPECT_EQ(clean("\x1b[31\xC3\xA9"), "\xC3\xA9");        // non-ASCII inside a CSI
-  EXPECT_EQ(clean("\x1b(\x01"), "^A");                    // ESC, intermediate, control byte
+  EXPECT_EQ(clean("\x1b]0;title\x1b[1mbold"), "bold");  // ESC inside a string starts anew
+  EXPECT_EQ(clean("\x1b[31\xC3\xA9"), "\xC3\xA9");      // non-ASCII inside a CSI
+  EXPECT_EQ(clean("\x1b(\x01"), "^A");                  // ESC, intermediate, control byte
 }
 
 TEST(OutputTextClean, AnUnfinishedSequenceAtTheEndWaitsUnlessFinal) {
-  for (const std::string tail : {"\x1b", "\x1b[", "\x1b[31;1", "\x1b]0;title", "\x1b]0;title\x1b",
-                                 "\x1b(", "\xC2\x9B" "1", "\xC2", "\xF0\x9F\x98"}) {
+  for (const std::string tail :
+       {"\x1b", "\x1b[", "\x1b[31;1", "\x1b]0;title", "\x1b]0;title\x1b", "\x1b(",
+        "\xC2\x9B"
+        "1",
+        "\xC2", "\xF0\x9F\x98"}) {
     const std::string s = "ok" + tail;
     const Forward f = clean_forward(s, kAll, false);
     EXPECT_EQ(f.text, "ok") << tail;
     EXPECT_EQ(f.consumed, 2u) << tail;
     EXPECT_EQ(clean_forward(s, kAll, true).consumed, s.size()) << tail;
   }
-  EXPECT_EQ(clean("ok\x1b[31;1"), "ok");           // dropped when final
-  EXPECT_EQ(clean("ok\xF0\x9F\x98"), "ok" + R);      // U+FFFD when final
+  EXPECT_EQ(clean("ok\x1b[31;1"), "ok");         // dropped when final
+  EXPECT_EQ(clean("ok\xF0\x9F\x98"), "ok" + R);  // U+FFFD when final
 }
 
 TEST(OutputTextClean, ASequenceEndsAtTheLengthBound) {
@@ -140,19 +162,21 @@ TEST(OutputTextClean, CrLfBecomesLf) {
 
 TEST(OutputTextClean, AProgressBarRedrawnWithCarriageReturnsReadsAsItsLastState) {
   std::string s = "Downloading\n";
-  for (int i = 0; i <= 1000; ++i) s += "\r" + std::to_string(i / 10) + "% [" + std::string(i / 50, '#') + "]";
+  for (int i = 0; i <= 1000; ++i)
+    s += "\r" + std::to_string(i / 10) + "% [" + std::string(i / 50, '#') + "]";
   s += "\ndone\n";
   EXPECT_EQ(clean(s), "Downloading\n100% [####################]\ndone\n");
 }
 
 TEST(OutputTextClean, ABarClearedWithEraseLineIsReplacedByWhatFollows) {
-  EXPECT_EQ(clean("    Building [==>   ] 3/9\r\x1b[K   Compiling foo v1.0\n"), "   Compiling foo v1.0\n");
+  EXPECT_EQ(clean("    Building [==>   ] 3/9\r\x1b[K   Compiling foo v1.0\n"),
+            "   Compiling foo v1.0\n");
 }
 
 TEST(OutputTextClean, ACarriageReturnIsDecidedByTheNextCharacterOrNewline) {
-  EXPECT_EQ(clean("kept\r\x1b[0m\nnext"), "kept\nnext");      // escapes in between change nothing
+  EXPECT_EQ(clean("kept\r\x1b[0m\nnext"), "kept\nnext");  // escapes in between change nothing
   EXPECT_EQ(clean("gone\r\x1b[2K\x1b[32mnew"), "new");
-  EXPECT_EQ(clean("ab\r\bX"), "X");                             // nothing to erase at column 0
+  EXPECT_EQ(clean("ab\r\bX"), "X");  // nothing to erase at column 0
 }
 
 TEST(OutputTextClean, ASpinnerRedrawnWithCursorToColumnOneReadsAsItsLastState) {
@@ -214,10 +238,10 @@ TEST(OutputTextClean, ControlBytesShowOnceInCaretNotation) {
 
 TEST(OutputTextClean, BackspaceDeletesThePreviousCharacterOfTheLine) {
   EXPECT_EQ(clean("abc\b\bX"), "aX");
-  EXPECT_EQ(clean("\bX"), "X");                       // nothing to delete
-  EXPECT_EQ(clean("a\nb\b\bc"), "a\nc");              // never across a line start
-  EXPECT_EQ(clean("caf\xC3\xA9\b\be"), "cae");        // a whole character
-  EXPECT_EQ(clean("|\b/\b-\b\\\bdone"), "done");      // a spinner
+  EXPECT_EQ(clean("\bX"), "X");                   // nothing to delete
+  EXPECT_EQ(clean("a\nb\b\bc"), "a\nc");          // never across a line start
+  EXPECT_EQ(clean("caf\xC3\xA9\b\be"), "cae");    // a whole character
+  EXPECT_EQ(clean("|\b/\b-\b\\\bdone"), "done");  // a spinner
   const Forward f = clean_forward("ab\b", kAll, true);
   EXPECT_EQ(f.chars, 1u);
 }
@@ -252,7 +276,9 @@ TEST(OutputTextRaw, RawModeKeepsEveryByteButInvalidUtf8) {
 }
 
 TEST(OutputTextCap, AFourByteCharacterAtTheCapIsNotSplit) {
-  const std::string s = "ab\xF0\x9F\x98\x80" "c";
+  const std::string s =
+      "ab\xF0\x9F\x98\x80"
+      "c";
   const Forward f = clean_forward(s, 2, true);
   EXPECT_EQ(f.text, "ab");
   EXPECT_EQ(f.consumed, 2u);
@@ -278,11 +304,17 @@ TEST(OutputTextCap, TheCapCountsCharactersOfTheCleanText) {
   EXPECT_EQ(f.consumed, 13u);  // up to and including the 'd'
   EXPECT_TRUE(f.capped);
   // A caret pair is two characters and is never split.
-  const Forward g = clean_forward("a\x01" "b", 2, true);
+  const Forward g = clean_forward(
+      "a\x01"
+      "b",
+      2, true);
   EXPECT_EQ(g.text, "a");
   EXPECT_EQ(g.consumed, 1u);
   // ...but a first one is emitted anyway, so a read always makes progress.
-  const Forward h = clean_forward("\x01" "b", 1, true);
+  const Forward h = clean_forward(
+      "\x01"
+      "b",
+      1, true);
   EXPECT_EQ(h.text, "^A");
   EXPECT_EQ(h.consumed, 1u);
   EXPECT_EQ(clean_forward("abc", 0, true).consumed, 0u);
@@ -298,14 +330,42 @@ TEST(OutputTextCap, ALineRedrawnUnderTheCapStillReadsAsItsLastState) {
 
 // Random logs made of the pieces real output is made of.
 std::string random_log(std::mt19937& rng, std::size_t pieces, bool with_overwrites) {
-  static const std::vector<std::string> common = {
-      "word", " ", "make[2]: ", "\n", "\r\n", "\t", "\x1b[31m", "\x1b[0m", "\x1b[1;32m",
-      "\x1b[5G", "\x1b]0;title\x07", "\x1b]8;;http://x/\x1b\\", "\x1bPdata\x1b\\", "\x1b(B",
-      "\x1b" "7", "\xC2\x9B" "1m", "\xC2\x9D" "2;t\xC2\x9C", "\xC2\x85", "\xC3\xA9",
-      "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\x80", "\xE2\x82", "\xFF", "\x01", "\x7f", "\x1b\x01",
-      std::string(1, '\0'), "\x1b[31", "\x1b]0;unterminated", "\xE2\x96\x88"};
-  static const std::vector<std::string> overwrites = {"\r",     "\b",       "\r\x1b[K", "\x1b[1G",
-                                                      "\r\r",   "\x1b[2K", "\b\b"};
+  static const std::vector<std::string> common = {"word",
+                                                  " ",
+                                                  "make[2]: ",
+                                                  "\n",
+                                                  "\r\n",
+                                                  "\t",
+                                                  "\x1b[31m",
+                                                  "\x1b[0m",
+                                                  "\x1b[1;32m",
+                                                  "\x1b[5G",
+                                                  "\x1b]0;title\x07",
+                                                  "\x1b]8;;http://x/\x1b\\",
+                                                  "\x1bPdata\x1b\\",
+                                                  "\x1b(B",
+                                                  "\x1b"
+                                                  "7",
+                                                  "\xC2\x9B"
+                                                  "1m",
+                                                  "\xC2\x9D"
+                                                  "2;t\xC2\x9C",
+                                                  "\xC2\x85",
+                                                  "\xC3\xA9",
+                                                  "\xE2\x82\xAC",
+                                                  "\xF0\x9F\x98\x80",
+                                                  "\x80",
+                                                  "\xE2\x82",
+                                                  "\xFF",
+                                                  "\x01",
+                                                  "\x7f",
+                                                  "\x1b\x01",
+                                                  std::string(1, '\0'),
+                                                  "\x1b[31",
+                                                  "\x1b]0;unterminated",
+                                                  "\xE2\x96\x88"};
+  static const std::vector<std::string> overwrites = {"\r",   "\b",      "\r\x1b[K", "\x1b[1G",
+                                                      "\r\r", "\x1b[2K", "\b\b"};
   std::string s;
   for (std::size_t i = 0; i < pieces; ++i) {
     if (with_overwrites && rng() % 6 == 0) {
@@ -390,12 +450,19 @@ TEST(OutputTextBackward, ATailStartsAtALineStartWhenOneIsAmongTheKeptCharacters)
 }
 
 TEST(OutputTextBackward, ATailInsideOneLongLineStartsAtACharacter) {
-  const std::string log = "x\n" + std::string(50, 'a') + "\xC3\xA9" "b";
+  const std::string log = "x\n" + std::string(50, 'a') +
+                          "\xC3\xA9"
+                          "b";
   const Backward b = clean_backward(log, 3, true);
-  EXPECT_EQ(b.text, "a\xC3\xA9" "b");
+  EXPECT_EQ(b.text,
+            "a\xC3\xA9"
+            "b");
   EXPECT_EQ(b.skipped, log.size() - 4);
   // A caret pair is not split: fewer characters rather than half of one.
-  const Backward c = clean_backward("abc\x01" "d", 2, true);
+  const Backward c = clean_backward(
+      "abc\x01"
+      "d",
+      2, true);
   EXPECT_EQ(c.text, "d");
   EXPECT_EQ(c.skipped, 4u);
   // The line that ends the text with its '\n'.
