@@ -325,8 +325,8 @@ std::size_t run(std::string_view in, std::size_t max_chars, bool final, Mode mod
         if (home_at) overwrite();  // nothing left for the home to overwrite: decided
         break;
       case Effect::erase_line:
-        home_at = i;
-        overwrite();
+        out.home();
+        home_at.reset();
         break;
       case Effect::none:
         break;

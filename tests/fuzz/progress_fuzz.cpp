@@ -13,7 +13,8 @@ namespace {
 
 void check(const std::optional<bb::Progress>& p) {
   if (!p) return;
-  if (p->percent) BB_FUZZ_CHECK(std::isfinite(*p->percent) && *p->percent >= 0 && *p->percent <= 100);
+  if (p->percent)
+    BB_FUZZ_CHECK(std::isfinite(*p->percent) && *p->percent >= 0 && *p->percent <= 100);
   if (p->total) BB_FUZZ_CHECK(*p->total >= 1);
   if (p->current) BB_FUZZ_CHECK(*p->current >= 0);
   BB_FUZZ_CHECK(bb::utf8::is_valid(p->message));

@@ -155,6 +155,20 @@ TEST(OutputTextClean, ASequenceEndsAtTheLengthBound) {
   EXPECT_EQ(clean_forward(osc, kAll, false).consumed, osc.size());
 }
 
+TEST(OutputTextClean, AnyInputOfTwiceTheBoundMakesProgress) {
+  const std::size_t n = 2 * kMaxSequenceBytes;
+  std::string escapes = "\r";
+  while (escapes.size() < n) escapes += "\x1b[0m";
+  std::string osc = "\r\x1b]0;";
+  osc.resize(n, 'x');
+  std::string mixed = "\r";
+  while (mixed.size() < n - 10) mixed += "\x1b[1m";
+  mixed += "\x1b]0;open";
+  for (const std::string& s : {escapes, osc, mixed, std::string(n, '\x1b')}) {
+    EXPECT_GT(clean_forward(s, 10, false).consumed, 0u);
+  }
+}
+
 TEST(OutputTextClean, CrLfBecomesLf) {
   EXPECT_EQ(clean("one\r\ntwo\r\n"), "one\ntwo\n");
   EXPECT_EQ(clean("one\r\r\ntwo"), "one\ntwo");
