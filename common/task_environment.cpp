@@ -8,8 +8,9 @@ std::map<std::string, std::string> task_environment(const std::vector<std::strin
                                                     std::vector<std::string>* dropped) {
   std::map<std::string, std::string> env;
   for (const std::string& e : entries) {
-    // Windows keeps per-drive cwds as "=C:=C:\dir": a leading '=' is part of no name.
-    const auto eq = e.find('=', 1);
+    // Windows keeps per-drive working directories as hidden "=C:=C:\dir" entries: not
+    // variables a task should get.
+    const auto eq = e.find('=');
     if (eq == std::string::npos || eq == 0) continue;
     std::string name = e.substr(0, eq);
     std::string value = e.substr(eq + 1);
