@@ -42,7 +42,7 @@ result<std::string> read_bytes(LogFile& log, std::uint64_t from, std::uint64_t t
 }  // namespace
 
 result<OutputChunk> read_tail(LogFile& log, std::uint32_t lines, std::uint64_t max_bytes,
-                              bool final, const LogGap* gap) {
+                              bool final, const LogGap* gap, Text form) {
   const std::uint64_t size = log.size();
   // Nothing of the gap is output; the tail's lines come from after it.
   const std::uint64_t gap_end = gap != nullptr && gap->to <= size ? gap->to : 0;
@@ -77,8 +77,11 @@ result<OutputChunk> read_tail(LogFile& log, std::uint32_t lines, std::uint64_t m
   }
 
   OutputChunk chunk;
-  chunk.text = utf8::sanitize(text);
-  if (gap_end > 0 && start <= gap_end && !capped) chunk.text = gap->marker + chunk.text;
+  chunk.marker = gap_end > 0 && start <= gap_end && !capped;
+  if (form == Text::raw)
+    chunk.text = std::string(text);
+  else
+    chunk.text = (chunk.marker ? gap->marker : std::string()) + utf8::sanitize(text);
   chunk.offset = start;
   chunk.next_offset = end;
   chunk.total_bytes = size;
@@ -87,7 +90,7 @@ result<OutputChunk> read_tail(LogFile& log, std::uint32_t lines, std::uint64_t m
 }
 
 result<OutputChunk> read_head(LogFile& log, std::uint32_t lines, std::uint64_t max_bytes,
-                              bool final, const LogGap* gap) {
+                              bool final, const LogGap* gap, Text form) {
   const std::uint64_t size = log.size();
   std::uint64_t limit = std::min(size, max_bytes);
   if (gap != nullptr && gap->from < limit) limit = gap->from;
@@ -106,19 +109,20 @@ result<OutputChunk> read_head(LogFile& log, std::uint32_t lines, std::uint64_t m
     }
     pos += n;
   }
-  auto chunk = read_range(log, 0, end, final && end == size, nullptr);
+  auto chunk = read_range(log, 0, end, final && end == size, nullptr, form);
   if (!chunk) return chunk;
   chunk->truncated = chunk->next_offset < size;
   return chunk;
 }
 
 result<OutputChunk> read_range(LogFile& log, std::uint64_t offset, std::uint64_t max_bytes,
-                               bool final, const LogGap* gap) {
+                               bool final, const LogGap* gap, Text form) {
   const std::uint64_t size = log.size();
   offset = std::min(offset, size);
   if (gap != nullptr && offset >= gap->from && offset < gap->to && gap->to <= size) {
     OutputChunk chunk;
-    chunk.text = gap->marker;
+    chunk.marker = true;
+    if (form == Text::sanitized) chunk.text = gap->marker;
     chunk.offset = offset;
     chunk.next_offset = gap->to;
     chunk.total_bytes = size;
@@ -155,7 +159,8 @@ result<OutputChunk> read_range(LogFile& log, std::uint64_t offset, std::uint64_t
   }
 
   OutputChunk chunk;
-  chunk.text = utf8::sanitize(all.substr(begin, stop - begin));
+  const std::string_view bytes = all.substr(begin, stop - begin);
+  chunk.text = form == Text::raw ? std::string(bytes) : utf8::sanitize(bytes);
   chunk.offset = lo + begin;
   chunk.next_offset = lo + stop;
   chunk.total_bytes = size;

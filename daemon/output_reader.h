@@ -29,12 +29,19 @@ struct LogGap {
 };
 
 struct OutputChunk {
-  std::string text;               // valid UTF-8; invalid bytes became U+FFFD
+  // Valid UTF-8 (invalid bytes became U+FFFD), preceded by a gap's marker where one applies;
+  // with Text::raw instead: the log's bytes as they are, without the marker (see `marker`).
+  std::string text;
   std::uint64_t offset = 0;       // log offset of the first byte behind `text`
   std::uint64_t next_offset = 0;  // log offset just past the last byte behind `text`
   std::uint64_t total_bytes = 0;  // the log's size when it was read
   bool truncated = false;         // see each read
+  bool marker = false;            // a gap's marker comes first (or, for a range, alone)
 };
+
+// What `text` holds: sanitized UTF-8 with any marker, or the raw bytes (for a caller that
+// renders them itself, e.g. bb::text's cleaner, and needs every byte's offset).
+enum class Text { sanitized, raw };
 
 // max_bytes counts log bytes. `text` can be longer than the bytes behind it: each invalid
 // byte becomes the three bytes of U+FFFD.
@@ -84,14 +91,17 @@ boost::system::result<std::unique_ptr<LogFile>> open_log(const std::filesystem::
 // returns the marker alone with next_offset at the gap's end.
 boost::system::result<OutputChunk> read_tail(LogFile& log, std::uint32_t lines,
                                              std::uint64_t max_bytes, bool final = false,
-                                             const LogGap* gap = nullptr);
+                                             const LogGap* gap = nullptr,
+                                             Text text = Text::sanitized);
 boost::system::result<OutputChunk> read_range(LogFile& log, std::uint64_t offset,
                                               std::uint64_t max_bytes, bool final,
-                                              const LogGap* gap = nullptr);
+                                              const LogGap* gap = nullptr,
+                                              Text text = Text::sanitized);
 // The first `lines` lines (a final line without '\n' counts), at most max_bytes bytes, ending
 // on a character boundary like read_range. truncated: more bytes exist past next_offset.
 boost::system::result<OutputChunk> read_head(LogFile& log, std::uint32_t lines,
                                              std::uint64_t max_bytes, bool final,
-                                             const LogGap* gap = nullptr);
+                                             const LogGap* gap = nullptr,
+                                             Text text = Text::sanitized);
 
 }  // namespace bb

@@ -16,6 +16,7 @@
 #include "keeper.h"
 #include "keeper_files.h"
 #include "log_cut.h"
+#include "log_progress.h"
 #include "os.h"
 #include "signal_names.h"
 #include "task_input.h"
@@ -28,6 +29,10 @@ using proto::Status;
 struct TaskManager::Live {
   std::optional<ProcessIdentity> keeper;  // unknown for a moment after a crash (identify_keeper)
   std::optional<std::int64_t> shell_pid;  // from the keeper's run file, once it is there
+  // The progress last read from the log, and the log's size then: a log that has not grown is
+  // not read again.
+  std::optional<proto::Progress> progress;
+  std::uint64_t progress_at = ~std::uint64_t{0};
   std::vector<CancelDone> cancels;
   bool cancel_requested = false;          // asked before the keeper was identified
   std::unique_ptr<boost::asio::steady_timer> cancel_timer;
@@ -144,6 +149,7 @@ proto::TaskView TaskManager::view(const TaskRecord& t) {
   if (t.finished_at_ms) v.finished_at = iso_utc(*t.finished_at_ms);
   const std::int64_t begin = t.started_at_ms.value_or(t.created_at_ms);
   const fs::path dir = task_dir(paths_, t.id);
+  v.output_bytes = log_size(dir / keeper::kOutputFile);
   if (t.status == Status::working) {
     v.running_for_seconds = std::max<std::int64_t>(0, now_ms() - begin) / 1000.0;
     if (auto it = live_.find(t.id); it != live_.end()) {
@@ -152,6 +158,11 @@ proto::TaskView TaskManager::view(const TaskRecord& t) {
         if (auto run = keeper::read_run(dir)) live.shell_pid = run->shell_pid;
       }
       v.pid = live.shell_pid;
+      if (v.output_bytes != live.progress_at) {
+        live.progress = progress_of(dir / keeper::kOutputFile);
+        live.progress_at = v.output_bytes;
+      }
+      v.progress = live.progress;
     }
   } else if (t.finished_at_ms) {
     v.duration_seconds = std::max<std::int64_t>(0, *t.finished_at_ms - begin) / 1000.0;
@@ -159,7 +170,6 @@ proto::TaskView TaskManager::view(const TaskRecord& t) {
   if (t.status == Status::completed || t.status == Status::failed) v.exit_code = t.exit_code;
   if (t.signal) v.signal = signal_name(*t.signal);
   if (t.timeout_ms) v.timeout_seconds = *t.timeout_ms / 1000.0;
-  v.output_bytes = log_size(dir / keeper::kOutputFile);
   if (!t.status_message.empty()) v.status_message = t.status_message;
   v.client.name = t.client_name;
   v.client.version = t.client_version;
