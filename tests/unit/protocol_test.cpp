@@ -383,6 +383,43 @@ TEST(ProtocolParams, AbsentOrNullParamsMeanNoOptionsWhereEveryFieldIsOptional) {
   EXPECT_EQ(params_error<TaskIdParams>(json()), "missing required field \"task_id\" (string)");
 }
 
+TEST(ProtocolParams, EveryClientFieldASenderGivesIsBounded) {
+  const auto hello = [](json client) {
+    return params_error<HelloParams>(json{{"protocol_version", 1}, {"client", client}});
+  };
+  const std::string too_long(kMaxClientFieldBytes + 1, 'x');
+  const std::string longest(kMaxClientFieldBytes, 'x');
+  EXPECT_EQ(hello({{"name", too_long}}), "client.name is 201 bytes; the limit is 200");
+  EXPECT_EQ(hello({{"name", "x"}, {"version", too_long}}),
+            "client.version is 201 bytes; the limit is 200");
+  EXPECT_EQ(hello({{"name", "x"}, {"session", too_long}}),
+            "client.session is 201 bytes; the limit is 200");
+  EXPECT_EQ(hello({{"name", "x"}, {"user", too_long}}),
+            "client.user is 201 bytes; the limit is 200");
+  EXPECT_EQ(hello({{"name", std::string("a\0b", 3)}}),
+            "client.name must not contain a NUL character");
+  EXPECT_EQ(
+      hello({{"name", longest}, {"version", longest}, {"session", longest}, {"user", longest}}),
+      "");
+  EXPECT_EQ(params_error<StartParams>(
+                json{{"command", "ls"}, {"cwd", "/"}, {"client", {{"name", too_long}}}}),
+            "client.name is 201 bytes; the limit is 200");
+}
+
+TEST(ProtocolResults, AViaOfTheLongestNameAndVersionIsRead) {
+  // The daemon writes "name version" of the relaying connection: longer than either field.
+  const std::string longest(kMaxClientFieldBytes, 'x');
+  const json view = {
+      {"task_id", "k3v9q2xmtb"},
+      {"command", "make"},
+      {"cwd", "/"},
+      {"status", "working"},
+      {"created_at", "2026-11-24T10:30:00.123Z"},
+      {"output_bytes", 0},
+      {"client", {{"name", "x"}, {"version", "1"}, {"via", longest + " " + longest}}}};
+  EXPECT_EQ(json(view.get<TaskView>()), view);
+}
+
 TEST(ProtocolParams, HelloWithoutPolicyOrVersionOfClientGetsEmptyDefaults) {
   const HelloParams h =
       json{{"protocol_version", 1}, {"client", {{"name", "cli"}}}}.get<HelloParams>();
