@@ -78,6 +78,25 @@ if (schema.$defs["hello.params"].properties.protocol_version.$ref !== "#/$defs/P
   fail("daemon.schema.json", "hello.params.protocol_version is not a ProtocolVersion");
 }
 
+// Task ids in examples look like the daemon's (common/os.cpp random_id: 10 characters of an
+// alphabet without 0, 1, l and o), though to clients an id is any non-empty string.
+const taskIdShape = /^[a-km-np-z2-9]{10}$/;
+const idKeys = new Set(["task_id", "task_ids", "unknown_task_ids"]);
+const checkTaskIds = (where, value) => {
+  if (Array.isArray(value)) return value.forEach((v) => checkTaskIds(where, v));
+  if (value === null || typeof value !== "object") return;
+  for (const [k, v] of Object.entries(value)) {
+    if (idKeys.has(k)) {
+      for (const id of [v].flat()) {
+        if (typeof id === "string" && !taskIdShape.test(id)) {
+          fail(where, `task id ${JSON.stringify(id)} is not like the daemon's (10 of [a-km-np-z2-9])`);
+        }
+      }
+    }
+    checkTaskIds(where, v);
+  }
+};
+
 // Errors the daemon answers before (or instead of) looking at the method's params: their
 // request must be something the schema refuses. Every other example's request must be valid.
 const envelopeErrors = new Set([-32700, -32600, -32601, -32602]);
@@ -97,6 +116,8 @@ for (const file of files) {
   }
   if (typeof ex.title !== "string" || !ex.title) fail(where, "no title");
   if (!("method" in ex)) fail(where, 'no "method" (a method name, or null for envelope errors)');
+  checks++;
+  checkTaskIds(where, ex);
 
   // An event the daemon pushes: a notification alone, no request and no response.
   if ("notification" in ex) {
