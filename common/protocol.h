@@ -101,7 +101,8 @@ struct ClientInfo {
   std::string version;
   std::optional<std::string> session;  // one session of that client (e.g. one MCP session)
   std::optional<std::string> user;     // the person, for clients that act for one (the CLI)
-  std::optional<std::string> via;      // the relay the request came through (output only)
+  // Output only: "name version" of the connection that relayed task.start for this client.
+  std::optional<std::string> via;
 };
 
 // Command policy: regular expressions, searched anywhere in the command, case-insensitive.
@@ -310,9 +311,11 @@ struct SubscribeResult {
 
 // The params of an "event" notification.
 struct Event {
-  std::string kind;  // "task": a task changed (task is set); "output": a task's log grew
+  // "task": a task changed (task is set); "output": a task's log grew (task_id, output_bytes);
+  // "removed": retention removed a task (task_id); "resync": events were dropped (nothing else).
+  std::string kind;
   std::optional<TaskView> task;
-  std::optional<std::string> task_id;  // output
+  std::optional<std::string> task_id;  // output, removed
   std::optional<std::uint64_t> output_bytes;
 };
 
