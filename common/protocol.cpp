@@ -261,10 +261,16 @@ std::vector<std::string> pattern_list(const Obj& o, const char* key) {
   if (v == nullptr) return out;
   const std::string name = o.field(key);
   if (!v->is_array()) fail_value(name, "an array of regular expressions (strings)", *v);
+  if (v->size() > kMaxPolicyPatterns)
+    fail(name + " may list at most " + std::to_string(kMaxPolicyPatterns) + " patterns, got " +
+         std::to_string(v->size()));
   for (std::size_t i = 0; i < v->size(); ++i) {
     const std::string item = name + "[" + std::to_string(i) + "]";
     // An empty pattern would match every command: almost surely a stray comma, so refused.
     out.push_back(Obj::string_value((*v)[i], item, true));
+    if (out.back().size() > kMaxPolicyPatternBytes)
+      fail(item + " is " + std::to_string(out.back().size()) + " bytes; the limit is " +
+           std::to_string(kMaxPolicyPatternBytes) + " bytes");
   }
   return out;
 }

@@ -31,6 +31,12 @@ inline constexpr int kMaxListLimit = 1000;
 inline constexpr double kDefaultWaitSeconds = 30;
 inline constexpr double kMaxWaitSeconds = 3600;
 inline constexpr std::size_t kMaxWaitTasks = 100;
+// A command policy (hello.policy, and the daemon's own) holds at most this many patterns per
+// list, each at most this many bytes: enough for any hand-written policy, and a bound on what
+// the daemon compiles and runs against every command. The daemon also bounds what the patterns
+// compile to (command_policy.h).
+inline constexpr std::size_t kMaxPolicyPatterns = 64;
+inline constexpr std::size_t kMaxPolicyPatternBytes = 1024;
 
 namespace method {
 inline constexpr const char* kHello = "hello";
@@ -71,7 +77,8 @@ struct ClientInfo {
   std::string version;
 };
 
-// Command policy: regular expressions, searched anywhere in the command, case-insensitive.
+// Command policy: regular expressions (RE2 syntax), searched anywhere in the command,
+// case-insensitive. At most kMaxPolicyPatterns per list, each 1..kMaxPolicyPatternBytes bytes.
 struct Policy {
   std::vector<std::string> allow;
   std::vector<std::string> deny;

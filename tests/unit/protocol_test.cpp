@@ -210,6 +210,9 @@ TEST(ProtocolSchema, StatesTheHeadersLimitsAndDefaults) {
   EXPECT_EQ(wait["timeout_seconds"]["default"], kDefaultWaitSeconds);
   EXPECT_EQ(wait["task_ids"]["maxItems"], kMaxWaitTasks);
   EXPECT_EQ(d["task.start.params"]["properties"]["command"]["maxLength"], kMaxCommandBytes);
+  EXPECT_EQ(d["Policy"]["properties"]["allow"]["maxItems"], kMaxPolicyPatterns);
+  EXPECT_EQ(d["Policy"]["properties"]["deny"]["maxItems"], kMaxPolicyPatterns);
+  EXPECT_EQ(d["Pattern"]["maxLength"], kMaxPolicyPatternBytes);
   EXPECT_EQ(d["hello.result"]["properties"]["max_line_bytes"]["const"], kMaxLineBytes);
   EXPECT_EQ(d["RequestTooLargeData"]["properties"]["limit"]["const"], kMaxLineBytes);
 }
@@ -315,6 +318,29 @@ TEST(ProtocolParams, ValuesOutOfRangeAreRefusedWithTheRange) {
       "env has an invalid variable name \"A=B\" (names must be non-empty and contain no \"=\")");
   EXPECT_EQ(params_error<HelloParams>(json{{"protocol_version", 0}, {"client", {{"name", "x"}}}}),
             "protocol_version must be a positive integer, got 0");
+}
+
+json hello_with_policy(const json& policy) {
+  return json{{"protocol_version", 1}, {"client", {{"name", "x"}}}, {"policy", policy}};
+}
+
+TEST(ProtocolParams, APolicyBeyondItsBoundsIsRefusedNamingTheField) {
+  EXPECT_EQ(params_error<HelloParams>(hello_with_policy(
+                {{"allow", std::vector<std::string>(kMaxPolicyPatterns + 1, "x")}})),
+            "policy.allow may list at most 64 patterns, got 65");
+  EXPECT_EQ(params_error<HelloParams>(hello_with_policy(
+                {{"deny", {"a", "b", "c", std::string(kMaxPolicyPatternBytes + 1, 'x')}}})),
+            "policy.deny[3] is 1025 bytes; the limit is 1024 bytes");
+  // The bound counts bytes of UTF-8: 342 three-byte characters are over it.
+  std::string euros;
+  for (int i = 0; i < 342; ++i) euros += "\xE2\x82\xAC";
+  EXPECT_EQ(params_error<HelloParams>(hello_with_policy({{"allow", {euros}}})),
+            "policy.allow[0] is 1026 bytes; the limit is 1024 bytes");
+  EXPECT_EQ(params_error<HelloParams>(hello_with_policy(
+                {{"allow", std::vector<std::string>(kMaxPolicyPatterns, "x")},
+                 {"deny", std::vector<std::string>(kMaxPolicyPatterns,
+                                                   std::string(kMaxPolicyPatternBytes, 'x'))}})),
+            "");
 }
 
 TEST(ProtocolParams, BoundaryValuesAreAccepted) {
