@@ -2,6 +2,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
 #include "daemon_fixture.h"
 
 namespace bb::test {
@@ -122,6 +126,65 @@ TEST(DaemonPolicy, APatternThatWouldBacktrackIsDecidedOnAHugeCommand) {
   auto allowed = start(d, c, "echo " + many_as + " > /dev/null");
   ASSERT_TRUE(std::holds_alternative<json>(allowed)) << std::get<RpcError>(allowed).message;
   d.wait_task(std::get<json>(allowed)["task_id"]);
+}
+
+// The adversarial run: one client declares patterns built to backtrack and sends the longest
+// commands the protocol allows, again and again; with Boost.Regex each start took 25 s and
+// every other client waited. Another client's task.get must keep being answered. The bound is
+// generous (the machine may be busy); the latencies go to the test report.
+TEST(DaemonPolicy, AClientWithAHostilePolicyDoesNotStallTheOthers) {
+  DaemonFixture d;
+  d.start();
+  proto::Policy hostile;
+  for (char x : std::string("cdefghi")) {
+    hostile.allow.push_back(std::string("(a+)+") + x + "$");
+    hostile.allow.push_back(std::string("(a|aa)+") + x + "$");
+    hostile.allow.push_back(std::string("(.*a){") + (x < 'f' ? "20}" : "3}") + x);
+  }
+  RpcClient attacker = d.client(hostile);
+  RpcClient bystander = d.client();
+  const std::string id = d.start_task("true")["task_id"];
+
+  std::string command = "echo " + std::string(proto::kMaxCommandBytes - 6, 'a') + "!";
+  std::atomic<bool> stop{false};
+  std::atomic<int> refused{0};
+  std::string attacker_error;
+  std::thread attack([&] {
+    const json p = {{"command", command}, {"cwd", d.home().string()}, {"env", d.task_env()}};
+    while (!stop) {
+      auto r = attacker.call("task.start", p, std::chrono::seconds(60));
+      auto* e = std::get_if<RpcError>(&r);
+      if (e == nullptr || e->code != 1005) {
+        attacker_error = e ? e->message : "a hostile start was not refused";
+        return;
+      }
+      ++refused;
+    }
+  });
+
+  std::vector<double> ms;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < until) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = bystander.call("task.get", {{"task_id", id}}, std::chrono::seconds(5));
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                     .count());
+    if (!std::holds_alternative<json>(r)) {
+      ADD_FAILURE() << "task.get not answered within 5 s: " << std::get<RpcError>(r).message;
+      break;
+    }
+  }
+  stop = true;
+  attack.join();
+  EXPECT_EQ(attacker_error, "");
+  EXPECT_GT(refused.load(), 0);
+  std::sort(ms.begin(), ms.end());
+  ASSERT_FALSE(ms.empty());
+  RecordProperty("hostile_starts_refused", std::to_string(refused.load()));
+  RecordProperty("bystander_requests", std::to_string(ms.size()));
+  RecordProperty("bystander_median_ms", std::to_string(ms[ms.size() / 2]));
+  RecordProperty("bystander_p90_ms", std::to_string(ms[ms.size() * 9 / 10]));
+  RecordProperty("bystander_max_ms", std::to_string(ms.back()));
 }
 
 }  // namespace
