@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "re2_errors.h"
+
 namespace bb {
 
 namespace {
@@ -15,24 +17,6 @@ RE2::Options policy_options(std::int64_t max_mem) {
   o.set_log_errors(false);  // errors are returned, never logged by RE2 to our stderr
   o.set_max_mem(max_mem);
   return o;
-}
-
-// RE2's reason, with a word on the Perl features it lacks: such a pattern may be valid Perl.
-std::string why_not(const RE2& re) {
-  std::string why = re.error();
-  switch (re.error_code()) {
-    case RE2::ErrorBadPerlOp:  // (?=, (?!, (?<=, (?<!
-    case RE2::ErrorBadEscape:  // \1 .. \9
-      why += " (patterns use RE2 syntax: no lookaround, no backreferences)";
-      break;
-    case RE2::ErrorPatternTooLarge:
-      why += " (it compiles to more than RE2's memory budget of " +
-             std::to_string(kPolicyPatternMaxMem >> 10) + " KiB)";
-      break;
-    default:
-      break;
-  }
-  return why;
 }
 
 struct List {
@@ -115,7 +99,8 @@ std::variant<CommandPolicy, std::string> CommandPolicy::compile(const proto::Pol
                std::to_string(text.size()) + " bytes; the limit is " +
                std::to_string(proto::kMaxPolicyPatternBytes) + " bytes";
       const RE2 re(text, policy_options(kPolicyPatternMaxMem));
-      if (!re.ok()) return "invalid " + what + " pattern \"" + text + "\": " + why_not(re);
+      if (!re.ok()) return "invalid " + what + " pattern \"" + text +
+               "\": " + re2_error_text(re, kPolicyPatternMaxMem);
       program_size += re.ProgramSize();
       if (re.ProgramSize() > largest_size) {
         largest_size = re.ProgramSize();
@@ -133,9 +118,8 @@ std::variant<CommandPolicy, std::string> CommandPolicy::compile(const proto::Pol
   if (program_size > kMaxPolicyProgramSize)
     return "the " + src + " policy is too large to match quickly: its patterns compile to " +
            std::to_string(program_size) + " RE2 instructions and the limit is " +
-           std::to_string(kMaxPolicyProgramSize) + " (about one per literal character or ASCII " +
-           "class; \".\" costs about 12, a Unicode class such as \\pL about 1,200); the largest " +
-           "is \"" + largest + "\" (" + std::to_string(largest_size) + ")";
+           std::to_string(kMaxPolicyProgramSize) + " (" + kRe2ProgramSizeHint +
+           "); the largest is \"" + largest + "\" (" + std::to_string(largest_size) + ")";
   for (auto [list, name] : {std::pair{&out.impl_->allow, "allow"}, {&out.impl_->deny, "deny"}}) {
     if (!list->set) continue;
     // A set whose DFA cannot even start would refuse every command: refuse the policy now.
