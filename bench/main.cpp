@@ -38,7 +38,7 @@ constexpr const char* kUsage =
     "                     (default 45 with --quick, 3600 without)\n"
     "  --only LIST        run only these sections (comma-separated): idle, latency,\n"
     "                     round-trips, shim, throughput, capture, reads, policy, many,\n"
-    "                     scale\n";
+    "                     scale, grep\n";
 
 std::string first_line(const std::string& path) {
   std::ifstream f(path);
@@ -186,6 +186,7 @@ int main(int argc, char** argv) {
       daemon.reset();
     }
     section("scale", "scale", [&] { bench_scale(cfg, report); });
+    section("grep", "log grep", [&] { bench_grep(cfg, report); });
   }  // the temp dir goes here, after every daemon and task is stopped
 
   const double total_s = ms_since(started) / 1000.0;
