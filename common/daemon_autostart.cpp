@@ -9,6 +9,7 @@
 #include "autostart_platform.h"
 #include "daemon_autostart.h"
 #include "os.h"
+#include "utf8_path.h"
 
 namespace bb {
 
@@ -45,7 +46,7 @@ std::vector<fs::path> default_daemon_candidates(const EnvLookup& env) {
     while (true) {
       const auto colon = rest.find(kPathListSeparator);
       const auto dir = rest.substr(0, colon);
-      out.push_back((dir.empty() ? fs::path(".") : fs::path(dir)) /
+      out.push_back((dir.empty() ? fs::path(".") : utf8_path(dir)) /
                     (std::string(kDaemonName) + kExeSuffix));
       if (colon == std::string_view::npos) break;
       rest.remove_prefix(colon + 1);

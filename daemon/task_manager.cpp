@@ -20,6 +20,7 @@
 #include "os.h"
 #include "signal_names.h"
 #include "task_input.h"
+#include "utf8_path.h"
 
 namespace bb {
 
@@ -338,7 +339,7 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
                                             const proto::ClientInfo& client) {
   if (auto repeat = repeated_start(p)) return *repeat;
   std::error_code ec;
-  fs::path cwd(p.cwd);
+  fs::path cwd = utf8_path(p.cwd);
   if (!cwd.is_absolute())
     return Failure{proto::error::kInvalidCwd, "cwd must be an absolute path, got \"" + p.cwd + "\"",
                    {{"kind", "invalid_cwd"}, {"cwd", p.cwd}, {"reason", "not_absolute"}}};

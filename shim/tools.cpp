@@ -6,6 +6,7 @@
 #include "protocol.h"
 #include "schema_check.h"
 #include "task_json.h"
+#include "utf8_path.h"
 
 namespace bb::shim {
 
@@ -71,13 +72,15 @@ ToolResult Tools::start_task(const json& args, ToolContext& ctx) {
   if (auto c = args.find("cwd"); c != args.end()) {
     const auto& given = c->get_ref<const std::string&>();
     if (config_.home && (given == "~" || given.rfind("~/", 0) == 0)) {
-      cwd = *config_.home / given.substr(std::min<std::size_t>(2, given.size()));
+      cwd = *config_.home / utf8_path(given.substr(std::min<std::size_t>(2, given.size())));
     } else {
-      cwd = config_.cwd / given;  // an absolute `given` replaces the base
+      cwd = config_.cwd / utf8_path(given);  // an absolute `given` replaces the base
     }
   }
   cwd = cwd.lexically_normal();
-  if (cwd.native().size() > 1 && cwd.native().back() == '/') cwd = cwd.parent_path();
+  if (cwd.native().size() > 1 && cwd.native().back() == fs::path::preferred_separator &&
+      cwd != cwd.root_path())
+    cwd = cwd.parent_path();
   std::error_code ec;
   if (!fs::is_directory(cwd, ec)) {
     return ToolResult::error("The working directory " + cwd.string() +

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "utf8_path.h"
+
 namespace bb::keeper {
 
 namespace {
@@ -41,9 +43,9 @@ std::variant<KeeperOptions, UsageError, HelpRequested> parse_keeper_args(int arg
     if (i + 1 >= argc) return UsageError{"missing value for " + std::string(arg)};
     std::string_view value = argv[++i];
     if (arg == "--task-dir") {
-      o.task_dir = value;
+      o.task_dir = utf8_path(value);
     } else if (arg == "--cwd") {
-      o.cwd = value;
+      o.cwd = utf8_path(value);
     } else if (arg == "--deadline-ms") {
       std::int64_t v = 0;
       if (!parse_int64(value, v)) return UsageError{"--deadline-ms needs an integer (epoch ms)"};
