@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "os.h"
 #include "protocol.h"
 #include "version.h"
 
@@ -120,9 +121,10 @@ std::vector<Command> all_commands() {
 OptionSpec json_option(const std::string& what) { return {"json", 0, "", "print JSON: " + what}; }
 
 int run_cli(int argc, char** argv) {
+  os::use_binary_stdout();  // task output is relayed byte for byte, lines end in "\n"
   const EnvLookup env = process_env();
   Context ctx{env, std::cout, std::cerr, detect_terminal(env)};
-  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  const std::vector<std::string> args = os::arguments(argc, argv);
   int status = kExitError;
   try {
     status = dispatch(ctx, args);

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bb::os {
@@ -32,6 +34,15 @@ const std::string& boot_id();
 // The process environment, "NAME=value" each, in UTF-8 on Windows (as given on POSIX).
 std::vector<std::string> environment();
 
+// One variable of the process environment, UTF-8 on Windows (std::getenv gives the ANSI code
+// page there); nullopt when it is unset or empty.
+std::optional<std::string> environment_variable(std::string_view name);
+
+// The program's arguments after argv[0], UTF-8 on Windows (main's argv is in the ANSI code page
+// there, which cannot hold every character of a command or a path; this reads the UTF-16
+// command line instead). On POSIX exactly argv[1..argc).
+std::vector<std::string> arguments(int argc, char** argv);
+
 // The current user: the uid (POSIX) or the SID string (Windows).
 std::string current_user_id();
 // The current user's login name, or current_user_id() if it has none.
@@ -40,6 +51,10 @@ std::string current_user_name();
 // For a process whose stdin/stdout carry a protocol: a closed pipe is an error value, never a
 // signal that kills the process (POSIX SIGPIPE), and no text-mode translation (Windows).
 void prepare_stdio_for_protocol();
+
+// For a program that prints text and relays bytes (the CLI): stdout and stderr write exactly the
+// bytes given, "\n" included (Windows: no LF -> CRLF translation; POSIX: nothing to do).
+void use_binary_stdout();
 
 // Gives heap memory that was freed back to the OS where the allocator keeps it otherwise
 // (glibc keeps a freed 16 MiB request buffer). Cheap enough to call after a large request.

@@ -1,6 +1,7 @@
 #include "os.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <csignal>
 #include <signal.h>
 #include <cstdio>
@@ -21,6 +22,17 @@ std::vector<std::string> environment() {
   std::vector<std::string> out;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) out.emplace_back(*e);
   return out;
+}
+
+std::optional<std::string> environment_variable(std::string_view name) {
+  const char* v = std::getenv(std::string(name).c_str());
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+std::vector<std::string> arguments(int argc, char** argv) {
+  if (argc <= 1) return {};
+  return std::vector<std::string>(argv + 1, argv + argc);
 }
 
 std::int64_t current_pid() { return ::getpid(); }
@@ -63,6 +75,8 @@ const std::string& boot_id() {
 }
 
 void prepare_stdio_for_protocol() { std::signal(SIGPIPE, SIG_IGN); }
+
+void use_binary_stdout() {}
 
 void release_free_memory() {
 #if defined(__GLIBC__)

@@ -4,16 +4,15 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "os.h"
+#include "utf8_path.h"
+
 namespace bb {
 
 namespace fs = std::filesystem;
 
 EnvLookup process_env() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    if (v == nullptr || *v == '\0') return std::nullopt;
-    return std::string(v);
-  };
+  return [](std::string_view name) { return os::environment_variable(name); };
 }
 
 std::uint64_t state_dir_hash(const fs::path& home) {
@@ -25,7 +24,7 @@ std::uint64_t state_dir_hash(const fs::path& home) {
 StatePaths resolve_state_paths(const EnvLookup& env) {
   StatePaths p;
   if (auto h = env("BACKBURNER_HOME")) {
-    p.home = fs::absolute(*h).lexically_normal();
+    p.home = fs::absolute(utf8_path(*h)).lexically_normal();
   } else if (auto dir = default_state_dir(env)) {
     p.home = *dir;
   } else {
@@ -42,7 +41,7 @@ StatePaths resolve_state_paths(const EnvLookup& env) {
   p.log_file = p.home / "backburnerd.log";
   p.tasks_dir = p.home / "tasks";
   if (auto s = env("BACKBURNER_SOCKET"))
-    p.socket = fs::absolute(*s).lexically_normal();
+    p.socket = fs::absolute(utf8_path(*s)).lexically_normal();
   else
     p.socket = default_socket_path(p.home, env);
   return p;

@@ -15,6 +15,7 @@
 #include "stdio_transport.h"
 #include "task_environment.h"
 #include "tool_catalog.h"
+#include "utf8_path.h"
 #include "version.h"
 
 int main(int argc, char** argv) {
@@ -46,8 +47,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "backburner-mcp: %s is not valid UTF-8; tasks will not get it\n",
                    name.c_str());
     }
-    if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0')
-      tools_config.home = home;
+    // A cwd of "~/..." is relative to the user's home (Windows: USERPROFILE).
+    auto home = os::environment_variable("HOME");
+    if (!home) home = os::environment_variable("USERPROFILE");
+    if (home) tools_config.home = utf8_path(*home);
 
     DaemonClientConfig daemon_config;
     try {
