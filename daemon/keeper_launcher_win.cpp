@@ -1,0 +1,162 @@
+// Starting a keeper on Windows so that it outlives the daemon, and so that a daemon that dies at
+// any instant leaves either a keeper that is recorded and runs, or no keeper at all:
+//
+//  1. the keeper is created suspended, out of any job the daemon is in (where allowed), with a
+//     hidden console of its own (CREATE_NO_WINDOW: never the daemon's) and its own process group;
+//  2. it is put in a launch job that kills it if the daemon's handle to the job closes, that
+//     is, if the daemon dies during the launch;
+//  3. its request events are created and handed to it (keeper_requests_win.h);
+//  4. its identity (pid, creation time, boot) is written into the task's keeper.lock;
+//  5. it is resumed, and only then released from the launch job's kill-on-close.
+// A daemon that dies before 4 leaves a suspended keeper that the launch job kills; after 4, a
+// keeper the next daemon finds through keeper.lock: alive (a recorded identity of a live process,
+// or the file's lock held) or dead. The keeper locks keeper.lock itself as its first act: a
+// LockFileEx lock belongs to the process that took it, so, unlike flock on POSIX, a lock taken
+// by the daemon could not be handed over.
+#include "keeper_launcher.h"
+
+#include <windows.h>
+
+#include "daemon_log.h"
+#include "file_lock_win.h"
+#include "iso_time.h"
+#include "keeper_files.h"
+#include "keeper_requests_win.h"
+#include "os.h"
+#include "process_launch_win.h"
+#include "utf8_path.h"
+#include "win_text_win.h"
+
+namespace bb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class WinKeeperLauncher final : public KeeperLauncher {
+ public:
+  explicit WinKeeperLauncher(fs::path keeper_exe) : exe_(std::move(keeper_exe)) {}
+  std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec) override;
+
+ private:
+  fs::path exe_;
+};
+
+std::optional<std::uint64_t> creation_time(HANDLE process) {
+  FILETIME created{}, exited{}, kernel{}, user{};
+  if (!::GetProcessTimes(process, &created, &exited, &kernel, &user)) return std::nullopt;
+  return (static_cast<std::uint64_t>(created.dwHighDateTime) << 32) | created.dwLowDateTime;
+}
+
+bool set_kill_on_close(HANDLE job, bool on) {
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+  limits.BasicLimitInformation.LimitFlags = on ? JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE : 0;
+  return ::SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits,
+                                   sizeof limits) != FALSE;
+}
+
+// Gives `process` its own handle to a named event (so the event lives as long as it does).
+bool hand_over_event(HANDLE process, const std::wstring& name) {
+  win::Handle event(::CreateEventW(nullptr, TRUE, FALSE, name.c_str()));
+  if (!event) return false;
+  HANDLE theirs = nullptr;
+  return ::DuplicateHandle(::GetCurrentProcess(), event.get(), process, &theirs,
+                           SYNCHRONIZE | EVENT_MODIFY_STATE, FALSE, 0) != FALSE;
+}
+
+std::string write_identity(const fs::path& lock_file, const keeper::KeeperIdentity& id) {
+  win::Handle h = win::open_lock_file(lock_file);
+  if (!h) return win::last_error_text();
+  const std::string text = keeper::format_keeper_identity(id);
+  DWORD n = 0;
+  if (!::WriteFile(h.get(), text.data(), static_cast<DWORD>(text.size()), &n, nullptr) ||
+      n != text.size() || !::SetEndOfFile(h.get()) || !::FlushFileBuffers(h.get()))
+    return win::last_error_text();
+  return {};
+}
+
+}  // namespace
+
+std::unique_ptr<KeeperLauncher> make_keeper_launcher(fs::path keeper_exe) {
+  return std::make_unique<WinKeeperLauncher>(std::move(keeper_exe));
+}
+
+fs::path default_keeper_path() {
+  if (auto p = os::environment_variable("BACKBURNER_KEEPER")) return utf8_path(*p);
+  fs::path self = os::current_executable();
+  if (self.empty()) return "backburner-keeper.exe";
+  return self.parent_path() / "backburner-keeper.exe";
+}
+
+std::variant<ProcessIdentity, std::string> WinKeeperLauncher::launch(const KeeperSpec& spec) {
+  const fs::path lock_file = spec.task_dir / keeper::kKeeperLock;
+  std::vector<std::string> args = {path_utf8(exe_), "--task-dir", path_utf8(spec.task_dir),
+                                   "--cwd", spec.cwd, "--grace-ms", std::to_string(spec.grace_ms)};
+  if (spec.deadline_ms) {
+    args.push_back("--deadline-ms");
+    args.push_back(std::to_string(*spec.deadline_ms));
+  }
+  if (spec.stdin_pipe) args.push_back("--stdin-pipe");
+  if (spec.log_cap_bytes > 0) {
+    args.push_back("--log-cap");
+    args.push_back(std::to_string(spec.log_cap_bytes));
+  }
+  args.push_back("--");
+  args.push_back(spec.command);
+
+  // The keeper's own diagnostics, appended; shared so that anyone may read it meanwhile.
+  SECURITY_ATTRIBUTES inheritable{sizeof inheritable, nullptr, TRUE};
+  win::Handle log(::CreateFileW((spec.task_dir / keeper::kKeeperLog).c_str(), FILE_APPEND_DATA,
+                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                &inheritable, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr));
+  if (!log)
+    return "cannot open " + path_utf8(spec.task_dir / keeper::kKeeperLog) + ": " +
+           win::last_error_text();
+
+  win::Handle launch_job(::CreateJobObjectW(nullptr, nullptr));
+  if (!launch_job || !set_kill_on_close(launch_job.get(), true))
+    return "cannot create the keeper's launch job: " + win::last_error_text();
+
+  win::LaunchSpec ls;
+  ls.program = exe_;
+  ls.command_line = win::command_line(args);
+  ls.environment = spec.env;
+  ls.std_err = log.get();
+  ls.creation_flags = CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP;
+  ls.job = launch_job.get();
+  ls.keep_suspended = true;
+  ls.breakaway = true;
+  auto launched = win::launch(ls);
+  if (auto* err = std::get_if<std::string>(&launched))
+    return "cannot start the keeper " + path_utf8(exe_) + ": " + *err;
+  win::Launched& keeper = std::get<win::Launched>(launched);
+  auto abandon = [&](const std::string& why) -> std::variant<ProcessIdentity, std::string> {
+    ::TerminateProcess(keeper.process.get(), 1);
+    return why;
+  };
+
+  const auto start = creation_time(keeper.process.get());
+  if (!start) return abandon("cannot read the keeper's start time: " + win::last_error_text());
+  const ProcessIdentity id{static_cast<std::int64_t>(keeper.pid), *start};
+  for (auto r : {keeper::Request::cancel, keeper::Request::stdin_close}) {
+    if (!hand_over_event(keeper.process.get(), keeper::request_event_name(id.pid, id.start_time, r)))
+      return abandon("cannot create the keeper's request events: " + win::last_error_text());
+  }
+  if (const auto err = write_identity(lock_file, {id.pid, id.start_time, os::boot_id()});
+      !err.empty())
+    return abandon("cannot write " + path_utf8(lock_file) + ": " + err);
+  if (::ResumeThread(keeper.thread.get()) == static_cast<DWORD>(-1))
+    return abandon("cannot resume the keeper: " + win::last_error_text());
+  // From here the keeper is recorded and runs: it must outlive us.
+  if (!set_kill_on_close(launch_job.get(), false))
+    daemon_log("warning: keeper " + std::to_string(id.pid) +
+               " stays bound to this daemon's life: " + win::last_error_text());
+  if (!keeper.note.empty()) {
+    static bool said = false;  // once per daemon: it is the same for every keeper
+    if (!said) daemon_log("note: keepers cannot leave this daemon's job: " + keeper.note);
+    said = true;
+  }
+  return id;
+}
+
+}  // namespace bb
