@@ -20,7 +20,11 @@
 
 .PARAMETER StateDir
   Sets BACKBURNER_HOME for the daemon (through the task's command line). Default: the
-  daemon's own default (%USERPROFILE%\.backburner), or $env:BACKBURNER_HOME when set.
+  daemon's own default (%LOCALAPPDATA%\backburner), or $env:BACKBURNER_HOME when set.
+
+.PARAMETER Pipe
+  Sets BACKBURNER_SOCKET for the daemon: the named pipe it serves (\\.\pipe\NAME). Default:
+  the daemon's own (named after the user and the state dir), or $env:BACKBURNER_SOCKET when set.
 
 .EXAMPLE
   powershell -NoProfile -ExecutionPolicy Bypass -File install-service.ps1
@@ -29,6 +33,7 @@
 param(
   [string]$Daemon = '',
   [string]$StateDir = $env:BACKBURNER_HOME,
+  [string]$Pipe = $env:BACKBURNER_SOCKET,
   [string]$TaskName = 'backburnerd'
 )
 $ErrorActionPreference = 'Stop'
@@ -45,22 +50,26 @@ if (-not $Daemon) {
 }
 $Daemon = (Resolve-Path $Daemon).Path
 
-# The action: the daemon itself, or (to give it BACKBURNER_HOME) cmd.exe setting it first.
-if ($StateDir) {
+# The action: the daemon itself, or (to give it BACKBURNER_HOME / BACKBURNER_SOCKET) cmd.exe
+# setting them first.
+$settings = @()
+if ($StateDir) { $settings += ('set "BACKBURNER_HOME={0}"' -f $StateDir) }
+if ($Pipe) { $settings += ('set "BACKBURNER_SOCKET={0}"' -f $Pipe) }
+if ($settings.Count -gt 0) {
   $action = New-ScheduledTaskAction -Execute 'cmd.exe' `
-    -Argument ('/d /c set "BACKBURNER_HOME={0}" && "{1}"' -f $StateDir, $Daemon)
+    -Argument ('/d /c {0} && "{1}"' -f ($settings -join ' && '), $Daemon)
 } else {
   $action = New-ScheduledTaskAction -Execute $Daemon
 }
 $user = [System.Security.Principal.WindowsIdentity]::GetCurrent().Name
 $trigger = New-ScheduledTaskTrigger -AtLogOn -User $user
 $principal = New-ScheduledTaskPrincipal -UserId $user -LogonType Interactive -RunLevel Limited
-$settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries `
+$taskSettings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries `
   -StartWhenAvailable -MultipleInstances IgnoreNew -ExecutionTimeLimit ([TimeSpan]::Zero)
 
 if ($PSCmdlet.ShouldProcess($TaskName, "register the Scheduled Task running $Daemon at logon")) {
   Register-ScheduledTask -TaskName $TaskName -Action $action -Trigger $trigger `
-    -Principal $principal -Settings $settings `
+    -Principal $principal -Settings $taskSettings `
     -Description 'backburner task daemon: durable background tasks (see SERVICES.md)' -Force | Out-Null
   Start-ScheduledTask -TaskName $TaskName
   Write-Output "Registered the Scheduled Task '$TaskName' (at logon of $user) and started it."
