@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "daemon_fixture.h"
+#include "task_commands.h"
+#include "utf8_path.h"
 
 namespace bb::test {
 namespace {
@@ -32,11 +34,12 @@ TEST(DaemonCrashWindow, ADaemonKilledRightAfterAStartNeverLeavesALiveTaskInterru
   std::mt19937 rng(20261130);
   std::uniform_int_distribution<int> delay_us(0, 1500);
   const json env = d.task_env();
-  const std::string cwd = d.home().string();
+  const std::string cwd = path_utf8(d.home());
   for (int cycle = 0; cycle < kCycles; ++cycle) {
     RpcClient c = d.client();
     // Short tasks end while no daemon watches; some run across the next daemon's reconcile.
-    const std::string command = cycle % 3 == 0 ? "sleep 0.3; echo done" : "echo done";
+    const std::string command = cycle % 3 == 0 ? cmd::then(cmd::sleep(0.3), cmd::print_line("done"))
+                                               : cmd::print_line("done");
     c.raw_exchange(start_line(cycle + 1, command, env, cwd), std::chrono::milliseconds(0));
     std::this_thread::sleep_for(std::chrono::microseconds(delay_us(rng)));
     d.kill9();

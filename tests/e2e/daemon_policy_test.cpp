@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "daemon_fixture.h"
+#include "task_commands.h"
 
 namespace bb::test {
 namespace {
@@ -160,7 +161,7 @@ TEST_P(DaemonHostilePolicy, AClientWithAHostilePolicyDoesNotStallTheOthers) {
   }
   RpcClient attacker = d.client(hostile);
   RpcClient bystander = d.client();
-  const std::string id = d.start_task("true")["task_id"];
+  const std::string id = d.start_task(cmd::succeed())["task_id"];
 
   std::atomic<bool> stop{false};
   std::atomic<int> refused{0};

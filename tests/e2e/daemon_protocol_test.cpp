@@ -1,10 +1,11 @@
 // End to end: bad input gets a JSON-RPC error, and the connection and the daemon keep working.
-#include <sys/socket.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "daemon_fixture.h"
+#include "task_commands.h"
+#include "utf8_path.h"
 
 namespace bb::test {
 namespace {
@@ -74,7 +75,11 @@ TEST_F(DaemonProtocol, ANonPositiveTimeoutIsRefused) {
 }
 
 TEST_F(DaemonProtocol, AMissingCwdGetsAClearError) {
-  json r = exchange(R"({"jsonrpc":"2.0","id":1,"method":"task.start","params":{"command":"true","cwd":"/no/such/dir"}})");
+  const json missing = {{"jsonrpc", "2.0"},
+                        {"id", 1},
+                        {"method", "task.start"},
+                        {"params", {{"command", "true"}, {"cwd", path_utf8(d.home() / "no-such-dir")}}}};
+  json r = exchange(missing.dump());
   EXPECT_EQ(r["error"]["code"], 1004);
   EXPECT_THAT(r["error"]["message"].get<std::string>(), HasSubstr("does not exist"));
   r = exchange(R"({"jsonrpc":"2.0","id":2,"method":"task.start","params":{"command":"true","cwd":"relative"}})");
@@ -92,7 +97,7 @@ TEST_F(DaemonProtocol, AnUnknownTaskIdGetsTaskNotFound) {
 }
 
 TEST_F(DaemonProtocol, RequestsBeforeHelloAreRefused) {
-  auto raw = RpcClient::connect(d.socket().string());
+  auto raw = RpcClient::connect(d.socket());
   RpcClient fresh = std::move(std::get<RpcClient>(raw));
   auto r = fresh.raw_exchange(R"({"jsonrpc":"2.0","id":1,"method":"task.list"})" "\n",
                               std::chrono::seconds(20));
@@ -101,7 +106,7 @@ TEST_F(DaemonProtocol, RequestsBeforeHelloAreRefused) {
 }
 
 TEST_F(DaemonProtocol, AnUnsupportedProtocolVersionIsRefusedListingTheSupportedOnes) {
-  auto raw = RpcClient::connect(d.socket().string());
+  auto raw = RpcClient::connect(d.socket());
   RpcClient fresh = std::move(std::get<RpcClient>(raw));
   auto r = fresh.raw_exchange(
       R"({"jsonrpc":"2.0","id":1,"method":"hello","params":{"protocol_version":99,"client":{"name":"x","version":"1"}}})" "\n",
@@ -138,10 +143,10 @@ TEST_F(DaemonProtocol, AbsurdlyDeepNestingGetsAParseErrorNotACrash) {
 }
 
 TEST_F(DaemonProtocol, AClientThatNeverReadsItsRepliesDoesNotStallOthers) {
-  json t = d.start_task("head -c 2000000 /dev/zero");
+  json t = d.start_task(cmd::print_bytes(2000000));
   d.wait_task(t["task_id"]);
   // Pipeline many large reads and never read a byte of the answers.
-  auto raw = RpcClient::connect(d.socket().string());
+  auto raw = RpcClient::connect(d.socket());
   RpcClient greedy = std::move(std::get<RpcClient>(raw));
   greedy.raw_exchange(R"({"jsonrpc":"2.0","id":0,"method":"hello","params":{"protocol_version":1,"client":{"name":"greedy","version":"1"}}})" "\n",
                       std::chrono::seconds(20));

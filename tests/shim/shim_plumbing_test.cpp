@@ -8,6 +8,7 @@
 #include "policy_config.h"
 #include "stdio_transport.h"
 #include "task_environment.h"
+#include "test_process.h"
 
 namespace bb::shim {
 namespace {
@@ -30,7 +31,7 @@ WriteAll write_to(int fd) {
 
 Read read_all(const std::string& input, std::size_t max_line) {
   int fds[2];
-  EXPECT_EQ(::pipe(fds), 0);
+  EXPECT_TRUE(bb::test::make_pipe(fds));
   std::thread writer([&] {
     std::string_view rest = input;
     while (!rest.empty()) {
@@ -66,7 +67,7 @@ TEST(StdioTransport, AnOversizedLineIsSkippedAndReportedAndTheNextLineStillArriv
 
 TEST(StdioTransport, TheSinkWritesOneLinePerMessage) {
   int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
+  ASSERT_TRUE(bb::test::make_pipe(fds));
   LineSink sink(write_to(fds[1]));
   sink.write_line("{\"x\":1}");
   sink.write_line("{\"y\":2}");
@@ -80,9 +81,9 @@ TEST(StdioTransport, TheSinkWritesOneLinePerMessage) {
 
 TEST(StdioTransport, TheSinkStopsAfterTheReaderGoesAway) {
   int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
+  ASSERT_TRUE(bb::test::make_pipe(fds));
   ::close(fds[0]);
-  std::signal(SIGPIPE, SIG_IGN);
+  bb::test::ignore_broken_pipe_signal();
   LineSink sink(write_to(fds[1]));
   sink.write_line("{}");
   EXPECT_TRUE(sink.failed());

@@ -14,6 +14,7 @@
 
 #include "paths.h"
 #include "rpc_client.h"
+#include "test_process.h"
 
 namespace bb::test {
 
@@ -66,12 +67,10 @@ class DaemonFixture {
   TempDir home_;
   std::string tag_;
   std::map<std::string, std::string> extra_env_;
+  std::unique_ptr<TestProcess> process_;
   std::int64_t pid_ = -1;
   std::filesystem::path stderr_file_;
 };
-
-// Kills every process whose environment carries BB_TEST_TAG=tag. Returns how many it found.
-int kill_tagged_processes(const std::string& tag);
 
 // Polls `pred` every few ms until it holds or `deadline` passes; returns whether it held.
 template <typename Pred>
@@ -79,13 +78,9 @@ bool eventually(Pred pred, std::chrono::milliseconds deadline = std::chrono::sec
   auto end = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < end) {
     if (pred()) return true;
-    struct timespec ts {0, 5'000'000};
-    nanosleep(&ts, nullptr);
+    sleep_ms(5);
   }
   return pred();
 }
-
-// True if a process with this pid exists (and is not a zombie).
-bool process_exists(std::int64_t pid);
 
 }  // namespace bb::test

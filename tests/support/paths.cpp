@@ -4,35 +4,22 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "autostart_platform.h"
+#include "test_process.h"
+
 namespace bb::test {
 
 namespace fs = std::filesystem;
 
 fs::path bin_dir() { return BB_BIN_DIR; }
 fs::path source_dir() { return BB_SOURCE_DIR; }
-fs::path test_child() { return bin_dir() / "bb-testchild"; }
+fs::path test_child() { return bin_dir() / ("bb-testchild" + std::string(kExeSuffix)); }
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/bbt-XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
+TempDir::TempDir() : path_(make_temp_dir()) {}
 
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
-}
-
-std::string shell_quote(const std::string& word) {
-  std::string out = "'";
-  for (char c : word) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
 }
 
 }  // namespace bb::test

@@ -11,7 +11,8 @@ std::filesystem::path bin_dir();     // build/bin: backburnerd, backburner-keepe
 std::filesystem::path source_dir();  // the repository root
 std::filesystem::path test_child();  // build/bin/bb-testchild
 
-// A fresh directory under $TMPDIR (or /tmp), removed recursively on destruction.
+// A fresh directory under $TMPDIR (or /tmp; Windows: %TEMP%), removed recursively on
+// destruction.
 // Paths are kept short so that a socket inside fits sun_path.
 class TempDir {
  public:
@@ -25,7 +26,8 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Shell-quotes one word for /bin/sh.
+// Quotes one word for the task shell: /bin/sh on POSIX, cmd.exe on Windows (where the word is
+// a program's path or argument, quoted as the program's command line parser reads it).
 std::string shell_quote(const std::string& word);
 
 }  // namespace bb::test
