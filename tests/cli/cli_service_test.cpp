@@ -14,9 +14,10 @@ using ::testing::Not;
 // An environment with a home of its own, so nothing can touch the real one.
 std::map<std::string, std::string> service_env(const TempDir& home) {
   std::map<std::string, std::string> env;
-  for (const char* k : {"PATH", "ASAN_OPTIONS", "UBSAN_OPTIONS"})
+  for (const char* k : {"PATH", "SystemRoot", "ASAN_OPTIONS", "UBSAN_OPTIONS"})
     if (const char* v = std::getenv(k)) env[k] = v;
   env["HOME"] = home.path().string();
+  env["LOCALAPPDATA"] = home.path().string();  // where Windows keeps the state dir by default
   return env;
 }
 
@@ -25,6 +26,8 @@ bool is_empty_dir(const std::filesystem::path& p) {
 }
 
 TEST(CliService, InstallDryRunPrintsTheUnitAndCommandsAndChangesNothing) {
+  if (running_on_windows())
+    GTEST_SKIP() << "a unit rendered on Windows names Windows paths (backburnerd.exe, quoted)";
   TempDir home;
   auto r = run_cli({"service", "install", "--dry-run", "--os", "linux"}, service_env(home));
   ASSERT_EQ(r.status, 0) << describe(r);
@@ -41,6 +44,8 @@ TEST(CliService, InstallDryRunPrintsTheUnitAndCommandsAndChangesNothing) {
 }
 
 TEST(CliService, TheStateDirOfThisShellGoesIntoTheUnit) {
+  if (running_on_windows())
+    GTEST_SKIP() << "a unit rendered on Windows names this machine's endpoint, a named pipe";
   TempDir home;
   auto env = service_env(home);
   env["BACKBURNER_HOME"] = (home.path() / "elsewhere").string();
@@ -70,7 +75,7 @@ TEST(CliService, EverySubcommandHasADryRunForEverySystem) {
 
 TEST(CliService, AnotherSystemsPlanCanOnlyBeADryRun) {
   TempDir home;
-  auto r = run_cli({"service", "install", "--os", "windows"}, service_env(home));
+  auto r = run_cli({"service", "install", "--os", foreign_service_os()}, service_env(home));
   EXPECT_EQ(r.status, 1);
   EXPECT_THAT(r.err, HasSubstr("--dry-run"));
   EXPECT_TRUE(is_empty_dir(home.path()));

@@ -126,8 +126,14 @@ TEST(DaemonPolicy, APatternThatWouldBacktrackIsDecidedOnAHugeCommand) {
   EXPECT_EQ(std::get<RpcError>(denied).code, 1005);
   EXPECT_EQ(std::get<RpcError>(denied).data["rule"], "(a|aa)+b");
   auto allowed = start(d, c, "echo " + many_as + " > /dev/null");
-  ASSERT_TRUE(std::holds_alternative<json>(allowed)) << std::get<RpcError>(allowed).message;
-  d.wait_task(std::get<json>(allowed)["task_id"]);
+  // The policy lets it through. (Windows then cannot run it: a command line holds at most 32767
+  // characters, so it fails to start, saying so.)
+  if (auto* refused = std::get_if<RpcError>(&allowed)) {
+    EXPECT_NE(refused->code, 1005) << refused->message;
+    EXPECT_THAT(refused->message, HasSubstr("too long"));
+  } else {
+    d.wait_task(std::get<json>(allowed)["task_id"]);
+  }
 }
 
 // The adversarial run: one client declares patterns built to backtrack and sends the longest

@@ -12,6 +12,14 @@ namespace {
 namespace fs = std::filesystem;
 using proto::Status;
 
+// The temp dir as the shim spells a directory: normalized, without a trailing separator (Windows
+// gives it with one).
+fs::path temp_dir() {
+  fs::path p = fs::temp_directory_path().lexically_normal();
+  if (!p.has_filename() && p != p.root_path()) p = p.parent_path();
+  return p;
+}
+
 class ToolCalls : public ::testing::Test {
  protected:
   ShimHarness h;
@@ -72,7 +80,7 @@ TEST_F(ToolCalls, StartTaskSendsTheCommandTheShimsCwdAndItsWholeEnvironment) {
   EXPECT_EQ(task["status"], "working");
   const auto p = only_call("task.start");
   EXPECT_EQ(p["command"], "make test");
-  EXPECT_EQ(fs::path(p["cwd"].get<std::string>()), fs::temp_directory_path().lexically_normal());
+  EXPECT_EQ(fs::path(p["cwd"].get<std::string>()), temp_dir());
   EXPECT_EQ(p["env"], json({{"PATH", "/usr/bin:/bin"}, {"HOME", "/home/tester"}}));
   EXPECT_FALSE(p.contains("timeout_seconds") && !p["timeout_seconds"].is_null());
 }
@@ -99,13 +107,13 @@ TEST_F(ToolCalls, StartTaskResolvesARelativeCwdAgainstTheShimsCwdAndPassesTheTim
 TEST_F(ToolCalls, StartTaskExpandsATildeCwdToTheHomeDirectory) {
   answer({{"task.start", json(sample_task())}});
   ok("start_task", {{"command", "ls"}, {"cwd", "~"}});
-  EXPECT_EQ(fs::path(only_call("task.start")["cwd"].get<std::string>()),
-            fs::temp_directory_path().lexically_normal());
+  EXPECT_EQ(fs::path(only_call("task.start")["cwd"].get<std::string>()), temp_dir());
 }
 
 TEST_F(ToolCalls, StartTaskWithAMissingCwdFailsWithoutAskingTheDaemon) {
-  const auto msg = error("start_task", {{"command", "ls"}, {"cwd", "/no/such/dir"}});
-  EXPECT_NE(msg.find("/no/such/dir"), std::string::npos);
+  const std::string missing = (temp_dir() / "no" / "such" / "dir").string();
+  const auto msg = error("start_task", {{"command", "ls"}, {"cwd", missing}});
+  EXPECT_NE(msg.find(missing), std::string::npos);
   EXPECT_NE(msg.find("does not exist"), std::string::npos);
   EXPECT_TRUE(h.daemon.calls().empty());
 }

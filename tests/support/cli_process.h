@@ -35,6 +35,10 @@ struct CliOptions {
 // False where CliOptions::terminal cannot be had (Windows).
 bool terminal_supported();
 
+// A service system that is not this machine's ("windows" on POSIX, "linux" on Windows): a plan
+// for it can only be a dry run.
+const char* foreign_service_os();
+
 class CliProcess {
  public:
   CliProcess(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,

@@ -16,6 +16,8 @@
 
 namespace bb::test {
 
+const char* foreign_service_os() { return "windows"; }
+
 bool terminal_supported() { return true; }
 
 std::string test_child_command(const std::string& args) {

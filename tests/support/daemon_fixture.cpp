@@ -1,11 +1,13 @@
 #include "daemon_fixture.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 
 #include "autostart_platform.h"
+#include "file_io.h"
 #include "os.h"
 #include "state_paths.h"
 
@@ -98,9 +100,9 @@ void DaemonFixture::start() {
           pid_ = -1;
           return true;
         }
-        std::ifstream pf(pid_file);
-        long written = 0;
-        if (!(pf >> written) || written != pid_) return false;
+        // Read as the daemon's own files are read: never in the way of its replacing them.
+        const auto text = fileio::read_small_file(pid_file, 64);
+        if (!text || std::strtoll(text->c_str(), nullptr, 10) != pid_) return false;
         auto c = RpcClient::connect(socket());
         return std::holds_alternative<RpcClient>(c);
       },

@@ -44,6 +44,9 @@ class TestProcess {
   virtual void kill() = 0;
 };
 
+// For the rare test whose expectation differs by platform (and says why).
+bool running_on_windows();
+
 // True if a process with this pid exists (and is not a zombie).
 bool process_exists(std::int64_t pid);
 

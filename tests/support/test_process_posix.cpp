@@ -105,6 +105,8 @@ std::unique_ptr<TestProcess> TestProcess::start(const ProcessOptions& o) {
   return std::make_unique<PosixProcess>(pid);
 }
 
+bool running_on_windows() { return false; }
+
 bool process_exists(std::int64_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
   std::string content;
