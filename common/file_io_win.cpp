@@ -41,12 +41,19 @@ fs::path temp_name(const fs::path& file, const std::wstring& suffix) {
 }
 
 // Replaces `to` by `from`, and with `durable` only returns once the rename is on disk
-// (MOVEFILE_WRITE_THROUGH: the Windows counterpart of fsync on the directory).
+// (MOVEFILE_WRITE_THROUGH: the Windows counterpart of fsync on the directory). A file cannot be
+// replaced while someone has it open without FILE_SHARE_DELETE (the C runtime's fopen, a text
+// editor, a virus scanner): such opens are brief, so the rename is retried for up to a second.
 std::error_code rename_over(const fs::path& from, const fs::path& to, bool durable) {
   DWORD flags = MOVEFILE_REPLACE_EXISTING;
   if (durable) flags |= MOVEFILE_WRITE_THROUGH;
-  if (!::MoveFileExW(from.c_str(), to.c_str(), flags)) return last_error();
-  return {};
+  for (int attempt = 0;; ++attempt) {
+    if (::MoveFileExW(from.c_str(), to.c_str(), flags)) return {};
+    const DWORD e = ::GetLastError();
+    if ((e != ERROR_ACCESS_DENIED && e != ERROR_SHARING_VIOLATION) || attempt == 100)
+      return std::error_code(static_cast<int>(e), std::system_category());
+    ::Sleep(10);
+  }
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ StatePaths resolve_state_paths(const EnvLookup& env) {
   p.log_file = p.home / "backburnerd.log";
   p.tasks_dir = p.home / "tasks";
   if (auto s = env("BACKBURNER_SOCKET"))
-    p.socket = fs::absolute(utf8_path(*s)).lexically_normal();
+    p.socket = endpoint_from_setting(*s);
   else
     p.socket = default_socket_path(p.home, env);
   return p;

@@ -43,6 +43,10 @@ const char* default_state_dir_variable();
 // Windows: a named pipe whose name is derived from the user's SID and the state dir.
 std::filesystem::path default_socket_path(const std::filesystem::path& home, const EnvLookup& env);
 
+// Platform part: the endpoint BACKBURNER_SOCKET names. POSIX: a socket path, made absolute
+// against the cwd. Windows: a named pipe (\\.\pipe\NAME), taken as it is (it is no file path).
+std::filesystem::path endpoint_from_setting(std::string_view value);
+
 // FNV-1a of the state dir's path: stable across builds, so every client and daemon version
 // derives the same name from the same state dir.
 std::uint64_t state_dir_hash(const std::filesystem::path& home);

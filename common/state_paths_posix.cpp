@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "state_paths.h"
+#include "utf8_path.h"
 
 namespace bb {
 
@@ -15,6 +16,10 @@ std::optional<fs::path> default_state_dir(const EnvLookup& env) {
 }
 
 const char* default_state_dir_variable() { return "HOME"; }
+
+fs::path endpoint_from_setting(std::string_view value) {
+  return fs::absolute(utf8_path(value)).lexically_normal();
+}
 
 fs::path default_socket_path(const fs::path& home, const EnvLookup&) {
   fs::path socket = home / "backburnerd.sock";

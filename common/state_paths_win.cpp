@@ -15,6 +15,13 @@ std::optional<fs::path> default_state_dir(const EnvLookup& env) {
 
 const char* default_state_dir_variable() { return "LOCALAPPDATA"; }
 
+fs::path endpoint_from_setting(std::string_view value) {
+  std::string name(value);
+  for (auto& c : name)
+    if (c == '/') c = '\\';
+  return utf8_path(name);
+}
+
 // A named pipe lives in a flat namespace shared by every user of the machine. Its name carries
 // the user's SID (two users never collide) and a hash of the state dir (two state dirs of one
 // user never do); whoever creates it first owns it, so clients check who serves it before they

@@ -38,7 +38,8 @@ class KeeperLauncher {
 
 // The real one: posix_spawn (never fork from the multi-component daemon), a new session so
 // that signals aimed at the daemon's group never reach tasks, only fds 0-2 and the lock
-// inherited.
+// inherited. On Windows: CreateProcess through Boost.Process v2, suspended in a launch job until
+// the keeper is recorded (keeper_launcher_win.cpp).
 std::unique_ptr<KeeperLauncher> make_keeper_launcher(std::filesystem::path keeper_exe);
 
 // backburner-keeper next to the running executable, unless BACKBURNER_KEEPER names another.

@@ -104,6 +104,13 @@ std::variant<ProcessIdentity, std::string> WinKeeperLauncher::launch(const Keepe
   args.push_back("--");
   args.push_back(spec.command);
 
+  // Windows passes a command line of at most 32767 characters, and cmd.exe runs at most 8191.
+  const std::wstring command_line = win::command_line(args);
+  if (command_line.size() > 32766)
+    return "the command is too long for Windows: " + std::to_string(spec.command.size()) +
+           " bytes, while a command line holds at most 32767 characters (and cmd.exe runs at "
+           "most 8191); put it in a script and run that";
+
   // The keeper's own diagnostics, appended; shared so that anyone may read it meanwhile.
   SECURITY_ATTRIBUTES inheritable{sizeof inheritable, nullptr, TRUE};
   win::Handle log(::CreateFileW((spec.task_dir / keeper::kKeeperLog).c_str(), FILE_APPEND_DATA,
@@ -119,7 +126,7 @@ std::variant<ProcessIdentity, std::string> WinKeeperLauncher::launch(const Keepe
 
   win::LaunchSpec ls;
   ls.program = exe_;
-  ls.command_line = win::command_line(args);
+  ls.command_line = command_line;
   ls.environment = spec.env;
   ls.std_err = log.get();
   ls.creation_flags = CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP;

@@ -14,9 +14,14 @@ namespace {
 
 // The named pipe namespace (\\.\pipe\) is no directory: a pipe is protected by its own DACL.
 bool is_pipe_namespace(const std::filesystem::path& dir) {
-  std::wstring n = dir.native();
-  for (auto& c : n) c = c == L'/' ? L'\\' : static_cast<wchar_t>(::towlower(c));
-  return n.rfind(L"\\\\.\\pipe", 0) == 0;
+  constexpr std::wstring_view kPrefix = L"\\\\.\\pipe";
+  const std::wstring& n = dir.native();
+  if (n.size() < kPrefix.size()) return false;
+  for (std::size_t i = 0; i < kPrefix.size(); ++i) {
+    const wchar_t c = n[i] == L'/' ? L'\\' : static_cast<wchar_t>(::towlower(n[i]));
+    if (c != kPrefix[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace

@@ -36,6 +36,8 @@ inline constexpr const char* kKeeperLog = "keeper.log";   // the keeper's own st
 // Locked (flock) by the daemon before it starts the keeper and by the keeper for its whole life
 // (it inherits the lock): held means a keeper lives, free means none ever will again. The
 // keeper writes its identity into it as its first act (format of `run`, keeper_* keys only).
+// Windows cannot hand a lock over: there the daemon writes the identity while the keeper is
+// still suspended and the keeper takes the lock itself (keeper_launcher_win.cpp, WINDOWS.md).
 inline constexpr const char* kKeeperLock = "keeper.lock";
 // The task's stdin when it has one the daemon can write to (a FIFO, see stdin_pipe_posix.h);
 // gone once its input was closed.
