@@ -7,4 +7,8 @@ elseif(CPACK_GENERATOR STREQUAL "TGZ")
   # Install through DESTDIR so that CMAKE_INSTALL_PREFIX is /usr/local during the install
   # (otherwise it is CPack's staging directory, and the units would name that).
   set(CPACK_SET_DESTDIR ON)
+elseif(CPACK_GENERATOR STREQUAL "ZIP")
+  # One folder, backburner-<version>-win64\, holding bin\ and share\ (as `cmake --install` lays
+  # them out, which install-service.ps1 relies on to find backburnerd.exe).
+  set(CPACK_INCLUDE_TOPLEVEL_DIRECTORY ON)
 endif()

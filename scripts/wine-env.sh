@@ -37,6 +37,10 @@ bb_wine_start() {
     echo "wine-env: wineboot failed in $WINEPREFIX" >&2
     return 1
   fi
+  # A crashing program (a test's deliberate crash, say) ends with its exception code, as with
+  # Windows Error Reporting off, instead of starting winedbg and waiting on it.
+  "$BB_WINE_LOADER" reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
+    /v Debugger /t REG_SZ /d false /f </dev/null >/dev/null 2>&1 || true
   t1=$(date +%s.%N)
   echo "wine-env: wineserver warm, prefix $WINEPREFIX booted in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
 }
