@@ -107,6 +107,12 @@ ToolResult Tools::task_result(const json& args, ToolContext& ctx) {
   if (auto* msg = std::get_if<std::string>(&read)) return ToolResult::error(*msg);
   const auto out = std::get<json>(read).get<proto::OutputResult>();
 
+  if (grep && out.mode && *out.mode != "grep") {
+    return ToolResult::error(
+        "The running backburnerd cannot search output yet (it answered a grep with a " + *out.mode +
+        " read). Ask the user to update and restart backburnerd; meanwhile page through the log "
+        "with offset, or grep the file at log_path yourself.");
+  }
   const std::string mode = out.mode.value_or(grep                 ? "grep"
                                              : op.since_last_read ? "since_last_read"
                                              : op.head_lines      ? "head"
