@@ -62,10 +62,9 @@ TaskTiming McpServer::timing(Call& call) {
   auto info = tools_.daemon().call(proto::method::kDaemonInfo, json::object(),
                                    std::chrono::milliseconds(10000), call.flight->token);
   if (auto* r = std::get_if<json>(&info)) {
-    try {
-      t.keep_days = r->get<proto::DaemonInfo>().keep_days;
-    } catch (...) {
-    }
+    // Only keep_days matters here; the rest of daemon.info may be of a newer daemon.
+    if (const auto k = r->find("keep_days"); k != r->end() && k->is_number() && *k > 0)
+      t.keep_days = k->get<double>();
     std::lock_guard lock(mutex_);
     timing_ = t;  // retention changes only with a daemon restart: asked once
   }
