@@ -121,6 +121,10 @@ void bench_reads(const Config&, Daemon&, Report&);
 void bench_many_tasks(const Config&, Daemon&, Report&);
 void bench_after_run(const Config&, Daemon&, Report&);
 void bench_scale(const Config&, Report&);
+// policy_section.cpp
+void bench_policy(const Config&, Daemon&, Report&);
+// grep_section.cpp: the daemon's grep engine, in this process (no daemon needed)
+void bench_grep(const Config&, Report&);
 
 // The RSS of a minimal process (`sleep`), the floor for the memory figures; KiB samples.
 std::vector<double> sleep_rss_kib(int samples);

@@ -29,8 +29,12 @@ void print_table(Context& ctx, const std::vector<proto::TaskView>& tasks) {
   std::vector<Row> rows;
   rows.push_back({{"ID", "STATUS", "AGE", "DURATION", "EXIT", "COMMAND"}, proto::Status::working});
   for (const auto& t : tasks) {
+    // A working task shows its progress where a finished one shows its exit.
+    const std::string progress = progress_words(t);
+    const std::string command = t.label ? "[" + *t.label + "] " + t.command : t.command;
     rows.push_back({{t.task_id, proto::to_string(t.status), format_age(t.created_at, now),
-                     format_duration(task_seconds(t)), exit_cell(t), t.command},
+                     format_duration(task_seconds(t)), progress.empty() ? exit_cell(t) : progress,
+                     command},
                     t.status});
   }
   constexpr std::size_t kColumns = 6;
@@ -90,8 +94,19 @@ int run_list(Context& ctx, const ParsedArgs& args) {
     }
     params["status"] = *s;
   }
+  if (auto l = args.value("label")) params["label"] = *l;
+  if (auto c = args.value("command")) {
+    if (c->empty()) return ctx.fail("--command needs some text to look for", kExitUsage);
+    params["command_contains"] = *c;
+  }
+  if (auto c = args.value("cursor")) params["cursor"] = *c;
   auto link = DaemonLink::open(ctx.env, Autostart::yes);
   if (auto* e = std::get_if<LinkError>(&link)) return ctx.fail(e->message);
+  // Mine: the tasks this user started from the CLI (agents' tasks have their own sessions).
+  if (args.has("mine")) {
+    const auto& session = cli_hello(ctx.env).client.session;
+    if (session) params["session"] = *session;
+  }
   auto answer = std::get<DaemonLink>(link).call(proto::method::kTaskList, params);
   if (auto* e = std::get_if<RpcError>(&answer)) return ctx.fail(describe(*e));
   const json& result = std::get<json>(answer);
@@ -110,11 +125,10 @@ int run_list(Context& ctx, const ParsedArgs& args) {
   }
   print_table(ctx, list.tasks);
   if (ctx.term.stdout_tty && list.total > list.tasks.size()) {
-    ctx.out << ctx.term.out.paint("Showing " + std::to_string(list.tasks.size()) + " of " +
-                                      std::to_string(list.total) +
-                                      " tasks; --all or --limit N shows more.",
-                                  Colour::dim)
-            << "\n";
+    std::string more = "Showing " + std::to_string(list.tasks.size()) + " of " +
+                       std::to_string(list.total) + " tasks; --all or --limit N shows more";
+    if (list.next_cursor) more += ", --cursor " + *list.next_cursor + " the next page";
+    ctx.out << ctx.term.out.paint(more + ".", Colour::dim) << "\n";
   }
   return kExitOk;
 }
@@ -130,8 +144,9 @@ Command list_command() {
   s.description =
       "Shows this user's tasks, whoever started them (this CLI, an agent through\n"
       "backburner-mcp, another terminal): id, status, age, how long it ran (or has been\n"
-      "running), exit code (or the signal that ended it), and the command. By default the\n"
-      "20 newest; on a terminal the command is cut to fit the width.\n"
+      "running), exit code (or the signal that ended it; for a working task its progress when\n"
+      "its output shows some), and the command with its label. By default the 20 newest; on\n"
+      "a terminal the command is cut to fit the width.\n"
       "\n"
       "Statuses: working, completed (exit 0), failed (non-zero exit, or a signal backburner\n"
       "did not send), cancelled, timed_out, interrupted (its processes vanished while no\n"
@@ -140,7 +155,11 @@ Command list_command() {
       {"all", 'a', "", "show every task (up to 1000)"},
       {"limit", 'n', "N", "show the N newest (1-1000, default 20)"},
       {"status", 's', "STATUS", "only tasks with this status"},
-      json_option("{tasks, total}"),
+      {"label", 'l', "LABEL", "only tasks with this label"},
+      {"command", 'c', "TEXT", "only tasks whose command contains TEXT"},
+      {"mine", 'm', "", "only the tasks you started with this CLI"},
+      {"cursor", 0, "CURSOR", "the page after the one that gave this next_cursor"},
+      json_option("{tasks, total, next_cursor}"),
   };
   s.max_positionals = 0;
   s.examples =

@@ -18,6 +18,9 @@ void print_task(Context& ctx, const proto::TaskView& t) {
   rows.emplace_back("task", t.task_id);
   rows.emplace_back("status", ctx.term.out.paint(status_words(t), status_colour(t.status)));
   if (t.status_message) rows.emplace_back("message", *t.status_message);
+  if (const auto p = progress_words(t); !p.empty())
+    rows.emplace_back("progress", p + (t.progress->message.empty() ? "" : "  " + t.progress->message));
+  if (t.label) rows.emplace_back("label", *t.label);
   rows.emplace_back("command", t.command);
   rows.emplace_back("cwd", t.cwd);
   rows.emplace_back("created", t.created_at + " (" + format_age(t.created_at, now) + ")");
@@ -27,11 +30,17 @@ void print_task(Context& ctx, const proto::TaskView& t) {
   if (t.running_for_seconds) rows.emplace_back("running", format_duration(*t.running_for_seconds));
   if (t.timeout_seconds) rows.emplace_back("timeout", format_duration(*t.timeout_seconds));
   if (t.pid) rows.emplace_back("pid", std::to_string(*t.pid));
+  if (t.stdin_state)
+    rows.emplace_back("stdin", *t.stdin_state == "pipe" ? "open (backburner send " + t.task_id + ")"
+                                                        : std::string("closed"));
   rows.emplace_back("output",
                     format_bytes(t.output_bytes) + " (backburner logs " + t.task_id + ")");
+  if (t.log_path) rows.emplace_back("log", *t.log_path);
   if (!t.client.name.empty()) {
-    rows.emplace_back("client",
-                      t.client.name + (t.client.version.empty() ? "" : " " + t.client.version));
+    std::string who = t.client.name + (t.client.version.empty() ? "" : " " + t.client.version);
+    if (t.client.user) who += " (" + *t.client.user + ")";
+    if (t.client.via) who += " via " + *t.client.via;
+    rows.emplace_back("client", who);
   }
   for (const auto& [key, value] : rows) {
     ctx.out << ctx.term.out.paint(key, Colour::dim) << std::string(10 - key.size(), ' ') << value

@@ -66,6 +66,7 @@ int run_wait(Context& ctx, const ParsedArgs& args) {
           kExitUsage);
     }
   }
+  const bool any = args.has("any");
   auto opened = DaemonLink::open(ctx.env, Autostart::yes);
   if (auto* e = std::get_if<LinkError>(&opened)) return ctx.fail(e->message);
   DaemonLink& link = std::get<DaemonLink>(opened);
@@ -82,15 +83,17 @@ int run_wait(Context& ctx, const ParsedArgs& args) {
   for (;;) {
     double slice = live ? kLiveSliceSeconds : kQuietSliceSeconds;
     if (limit) slice = std::max(0.0, std::min(slice, *limit - elapsed()));
-    auto answer = link.call(proto::method::kTaskWait,
-                            json{{"task_ids", args.positionals}, {"timeout_seconds", slice}},
+    json params{{"task_ids", args.positionals}, {"timeout_seconds", slice}};
+    if (any) params["mode"] = "any";
+    auto answer = link.call(proto::method::kTaskWait, params,
                             milliseconds(static_cast<long long>(slice * 1000)) + kAnswerMargin);
     if (auto* e = std::get_if<RpcError>(&answer)) {
       clear_live();
       return ctx.fail(describe(*e));
     }
     result = std::move(std::get<json>(answer));
-    if (result.value("all_finished", false) || (limit && elapsed() >= *limit)) break;
+    const bool done = any ? result.value("any_finished", false) : result.value("all_finished", false);
+    if (done || (limit && elapsed() >= *limit)) break;
     if (live) {
       const auto tasks = result["tasks"].get<std::vector<proto::TaskView>>();
       ctx.err << "\r\x1b[2K" << ctx.term.err.paint(live_text(tasks, elapsed()), Colour::dim)
@@ -111,9 +114,12 @@ int run_wait(Context& ctx, const ParsedArgs& args) {
     for (const auto& t : tasks) ctx.out << outcome_line(t, ctx.term.out) << "\n";
   }
   for (const auto& t : tasks) {
+    // With --any, the status of the first task that ended.
+    if (any && proto::is_terminal(t.status)) return wait_exit_status(t);
+    if (any) continue;
     if (int s = wait_exit_status(t); s != kExitOk) return s;
   }
-  return kExitOk;
+  return any ? wait_exit_status(tasks.front()) : kExitOk;
 }
 
 }  // namespace
@@ -144,6 +150,7 @@ Command wait_command() {
   s.options = {
       {"timeout", 0, "DURATION", "give up after DURATION (seconds, or 30s, 10m, 2h); exit 125"},
       {"quiet", 'q', "", "print nothing (no live line, no outcome lines); just exit"},
+      {"any", 0, "", "return as soon as one of the tasks has ended; exit with its status"},
       json_option("{tasks, all_finished, timed_out, waited_seconds, message}"),
   };
   s.min_positionals = 1;

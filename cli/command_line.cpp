@@ -34,6 +34,11 @@ std::optional<std::string> ParsedArgs::value(const std::string& long_name) const
   return it->second;
 }
 
+std::vector<std::string> ParsedArgs::all(const std::string& long_name) const {
+  auto it = repeated.find(long_name);
+  return it == repeated.end() ? std::vector<std::string>{} : it->second;
+}
+
 std::variant<ParsedArgs, UsageError> parse_args(const CommandSpec& spec,
                                                 const std::vector<std::string>& args) {
   ParsedArgs out;
@@ -87,6 +92,7 @@ std::variant<ParsedArgs, UsageError> parse_args(const CommandSpec& spec,
       inline_value = args[++i];
     }
     out.values[opt->long_name] = *inline_value;
+    if (opt->repeatable) out.repeated[opt->long_name].push_back(*inline_value);
   }
   if (out.help) return out;
   const std::size_t n = out.positionals.size();

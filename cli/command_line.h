@@ -17,6 +17,7 @@ struct OptionSpec {
   char short_name = 0;     // 'f' for -f; 0: none
   std::string value_name;  // "N" for --tail N; empty: a flag without a value
   std::string help;        // one line, for people
+  bool repeatable = false;  // may be given several times (all values kept, see ParsedArgs::all)
 };
 
 struct CommandSpec {
@@ -35,11 +36,14 @@ struct CommandSpec {
 
 struct ParsedArgs {
   std::map<std::string, std::string> values;  // long name -> value ("" for a flag)
+  std::map<std::string, std::vector<std::string>> repeated;  // repeatable options, in order
   std::vector<std::string> positionals;
   bool help = false;  // --help / -h was given: the caller prints the help and stops
 
   bool has(const std::string& long_name) const { return values.count(long_name) > 0; }
   std::optional<std::string> value(const std::string& long_name) const;
+  // Every value a repeatable option was given, in order.
+  std::vector<std::string> all(const std::string& long_name) const;
 };
 
 struct UsageError {
@@ -47,7 +51,8 @@ struct UsageError {
 };
 
 // Parses `args` (the words after the command name). Options may come as --name value,
-// --name=value, -x value, or -x; "--" ends the options. The last of a repeated option wins.
+// --name=value, -x value, or -x; "--" ends the options. The last of a repeated option wins,
+// unless it is declared repeatable.
 std::variant<ParsedArgs, UsageError> parse_args(const CommandSpec& spec,
                                                 const std::vector<std::string>& args);
 

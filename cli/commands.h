@@ -25,6 +25,8 @@ Command status_command();
 Command logs_command();
 Command cancel_command();
 Command wait_command();
+Command send_command();
+Command prune_command();
 Command daemon_command();
 Command service_command();
 

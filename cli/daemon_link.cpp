@@ -97,7 +97,13 @@ CallOutcome DaemonLink::call(std::string_view method, const json& params,
   const auto* e = std::get_if<RpcError>(&out);
   if (e == nullptr || autostart_ != Autostart::yes) return out;
   if (e->code != kTransportError && e->code != proto::error::kShuttingDown) return out;
-  if (method == proto::method::kTaskStart || method == proto::method::kDaemonShutdown) return out;
+  // A start is sent again only with an idempotency key: the daemon then answers with the task
+  // the first request created, if it got that far, and runs nothing twice.
+  const bool start_with_key = method == proto::method::kTaskStart &&
+                              params.is_object() && params.contains("idempotency_key");
+  if ((method == proto::method::kTaskStart && !start_with_key) ||
+      method == proto::method::kDaemonShutdown)
+    return out;
   if (!reconnect()) return out;
   return client_.call(method, params, timeout);
 }

@@ -32,10 +32,18 @@ class DaemonLink {
 
   // One request. When the daemon goes away under it (the connection breaks, or it answers that
   // it is shutting down) and the link may start daemons, a request that is safe to send twice
-  // (anything but task.start and daemon.shutdown) is sent once more to its successor, started
-  // if need be: `logs -f` and `wait` carry on across a daemon restart, as the tasks do.
+  // (anything but daemon.shutdown, and task.start only with an idempotency key) is sent once
+  // more to its successor, started if need be: `logs -f` and `wait` carry on across a daemon
+  // restart, as the tasks do.
   CallOutcome call(std::string_view method, const nlohmann::json& params,
                    std::chrono::milliseconds timeout = kCallTimeout);
+
+  // The next event the daemon pushed on this link (after events.subscribe), waiting at most
+  // `timeout`; std::monostate when none came in time.
+  std::variant<nlohmann::json, RpcError, std::monostate> next_event(
+      std::chrono::milliseconds timeout) {
+    return client_.next_notification(timeout);
+  }
 
   const StatePaths& paths() const { return paths_; }
   // Interrupts a call blocked on this link's connection, from another thread.

@@ -139,4 +139,17 @@ std::string one_line(const std::string& text, std::size_t width) {
   return flat.substr(0, cut) + (width > 3 ? "..." : "");
 }
 
+std::string progress_words(const proto::TaskView& t) {
+  if (!t.progress || t.status != proto::Status::working) return "";
+  const auto& p = *t.progress;
+  std::string w;
+  if (p.percent) w = std::to_string(static_cast<int>(*p.percent)) + "%";
+  if (p.current && p.total) {
+    w += (w.empty() ? "" : " ") + std::to_string(*p.current) + "/" + std::to_string(*p.total);
+  } else if (p.current) {
+    w += (w.empty() ? "" : " ") + std::to_string(*p.current);
+  }
+  return w;
+}
+
 }  // namespace bb::cli

@@ -33,6 +33,9 @@ int wait_exit_status(const proto::TaskView& t);
 
 // A command on one line: newlines and tabs become spaces; cut to `width` with "..." when
 // width > 0 and the text is longer (counting UTF-8 characters, not bytes).
+// "45%", "12/50", "45% 12/50" with the status line, or "" when the task shows no progress.
+std::string progress_words(const proto::TaskView& t);
+
 std::string one_line(const std::string& text, std::size_t width);
 
 }  // namespace bb::cli

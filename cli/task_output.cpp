@@ -1,9 +1,6 @@
 #include "task_output.h"
 
-#include <atomic>
 #include <thread>
-
-#include "output_watch.h"
 
 namespace bb::cli {
 
@@ -14,76 +11,51 @@ using std::chrono::milliseconds;
 
 // Bytes per range read: large enough that a fast writer is drained in few calls.
 constexpr std::uint64_t kChunkBytes = 1024 * 1024;
-// Where the log cannot be watched, or a notification was missed, the follower still re-reads
-// this often; with a working watch it normally wakes on writes long before.
-constexpr milliseconds kSafetyWake{2000};
-// task.wait slices of the waiter thread (the daemon's maximum), and the margin its answer may take.
-constexpr double kWaitSliceSeconds = proto::kMaxWaitSeconds;
-constexpr milliseconds kWaitAnswerMargin{60000};
+// A follower also reads after this long without any event: it costs nothing while the task
+// writes, and covers a daemon restart between two events (the subscription is renewed then).
+constexpr milliseconds kQuietRead{30000};
+constexpr int kResubscribeAttempts = 10;
+constexpr milliseconds kResubscribePause{200};
 
 std::variant<proto::OutputResult, RpcError> read_at(DaemonLink& link, const std::string& id,
                                                     std::uint64_t offset) {
-  auto answer = link.call(proto::method::kTaskOutput,
-                          json{{"task_id", id}, {"offset", offset}, {"max_bytes", kChunkBytes}});
+  proto::OutputParams p;
+  p.task_id = id;
+  p.offset = offset;
+  p.max_bytes = kChunkBytes;
+  return read_output(link, p);
+}
+
+// The second connection of a follower: subscribed to one task's changes and output growth.
+std::variant<DaemonLink, std::string> subscribed_link(const EnvLookup& env,
+                                                      const std::string& task_id) {
+  auto opened = DaemonLink::open(env, Autostart::yes);
+  if (auto* e = std::get_if<LinkError>(&opened)) return e->message;
+  DaemonLink link = std::get<DaemonLink>(std::move(opened));
+  proto::SubscribeParams p;
+  p.task_ids = {task_id};
+  p.output = true;
+  auto answer = link.call(proto::method::kEventsSubscribe, json(p));
+  if (auto* e = std::get_if<RpcError>(&answer)) return describe(*e);
+  return link;
+}
+
+}  // namespace
+
+std::variant<proto::OutputResult, RpcError> read_output(DaemonLink& link,
+                                                        const proto::OutputParams& params) {
+  auto answer = link.call(proto::method::kTaskOutput, json(params));
   if (auto* e = std::get_if<RpcError>(&answer)) return *e;
   return std::get<json>(answer).get<proto::OutputResult>();
 }
 
-// Waits, on a connection of its own, for a task to end (task.wait in long slices), then wakes
-// the follower. The thread touches only its own connection and the atomics; the destructor
-// interrupts a wait still in progress (through the connection's interrupt handle, which stays
-// valid whatever the thread does with its own) and joins.
-class TaskEndWaiter {
- public:
-  TaskEndWaiter(DaemonLink link, std::string task_id, OutputWatch& watch)
-      : interrupt_(link.interrupt_handle()) {
-    thread_ = std::thread([this, l = std::move(link), id = std::move(task_id), &watch]() mutable {
-      while (!stopping_) {
-        auto answer = l.call(
-            proto::method::kTaskWait,
-            json{{"task_ids", {id}}, {"timeout_seconds", kWaitSliceSeconds}},
-            milliseconds(static_cast<long long>(kWaitSliceSeconds * 1000)) + kWaitAnswerMargin);
-        if (std::holds_alternative<RpcError>(answer)) {
-          failed_ = true;
-          break;
-        }
-        if (std::get<json>(answer).value("all_finished", false)) {
-          ended_ = true;
-          break;
-        }
-      }
-      watch.notify();
-    });
-  }
-  TaskEndWaiter(const TaskEndWaiter&) = delete;
-  TaskEndWaiter& operator=(const TaskEndWaiter&) = delete;
-
-  ~TaskEndWaiter() {
-    stopping_ = true;
-    if (interrupt_) interrupt_->fire();
-    thread_.join();
-  }
-
-  bool ended() const { return ended_; }
-  bool failed() const { return failed_; }
-
- private:
-  std::shared_ptr<ConnectionInterrupt> interrupt_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<bool> ended_{false};
-  std::atomic<bool> failed_{false};
-  std::thread thread_;
-};
-
-}  // namespace
-
 std::variant<proto::OutputResult, RpcError> read_tail(DaemonLink& link, const std::string& task_id,
                                                       int lines) {
-  auto answer = link.call(
-      proto::method::kTaskOutput,
-      json{{"task_id", task_id}, {"tail_lines", lines}, {"max_bytes", proto::kMaxMaxBytes}});
-  if (auto* e = std::get_if<RpcError>(&answer)) return *e;
-  return std::get<json>(answer).get<proto::OutputResult>();
+  proto::OutputParams p;
+  p.task_id = task_id;
+  p.tail_lines = lines;
+  p.max_bytes = proto::kMaxMaxBytes;
+  return read_output(link, p);
 }
 
 std::variant<std::uint64_t, RpcError> read_range(DaemonLink& link, const std::string& task_id,
@@ -103,14 +75,10 @@ std::variant<std::uint64_t, RpcError> read_range(DaemonLink& link, const std::st
 
 std::optional<std::string> follow_output(DaemonLink& link, const EnvLookup& env,
                                          const std::string& task_id, std::uint64_t offset,
-                                         const std::filesystem::path& task_dir,
                                          const OutputSink& sink) {
-  // The watch exists before the first read, so no write after that read goes unnoticed.
-  auto watch = OutputWatch::create(task_dir, nullptr);
-  auto second = DaemonLink::open(env, Autostart::no);
-  if (auto* e = std::get_if<LinkError>(&second)) return e->message;
-  TaskEndWaiter waiter(std::get<DaemonLink>(std::move(second)), task_id, *watch);
-  bool reread_after_end = false;
+  // Subscribed before the first read, so no write or end after that read goes unnoticed.
+  auto events = subscribed_link(env, task_id);
+  if (auto* err = std::get_if<std::string>(&events)) return *err;
   for (;;) {
     auto got = read_at(link, task_id, offset);
     if (auto* e = std::get_if<RpcError>(&got)) return describe(*e);
@@ -124,12 +92,21 @@ std::optional<std::string> follow_output(DaemonLink& link, const EnvLookup& env,
     // Ended, and everything read: done. The status comes with the same read as the bytes.
     if (proto::is_terminal(r.status) && (offset >= r.output_bytes || !progressed))
       return std::nullopt;
-    // The waiter saw the end after this read was answered: read once more to drain.
-    if (waiter.ended() && !reread_after_end) {
-      reread_after_end = true;
-      continue;
+    // Sleep until the daemon says something changed. Several events may be queued: one read
+    // answers them all, so drain what is already there without waiting.
+    auto* sub = &std::get<DaemonLink>(events);
+    auto event = sub->next_event(kQuietRead);
+    while (std::holds_alternative<json>(event)) event = sub->next_event(milliseconds(0));
+    if (std::holds_alternative<RpcError>(event)) {
+      // The daemon went away (restarted, say): subscribe to its successor and read again. A
+      // daemon that is stopping still holds the state dir for a moment: a few tries.
+      for (int attempt = 0;; ++attempt) {
+        events = subscribed_link(env, task_id);
+        if (std::holds_alternative<DaemonLink>(events) || attempt == kResubscribeAttempts) break;
+        std::this_thread::sleep_for(kResubscribePause);
+      }
+      if (auto* err = std::get_if<std::string>(&events)) return *err;
     }
-    watch->wait(kSafetyWake);
   }
 }
 

@@ -12,6 +12,9 @@ namespace bb::os {
 
 std::int64_t current_pid();
 
+// True if a process with this pid exists (a zombie counts as gone).
+bool process_exists(std::int64_t pid);
+
 // Bytes from the OS's cryptographic random source. Throws std::system_error if it fails.
 void random_bytes(std::span<unsigned char> out);
 

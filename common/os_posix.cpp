@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <signal.h>
 #include <cstdio>
 #include <fstream>
 #include <system_error>
@@ -23,6 +24,15 @@ std::vector<std::string> environment() {
 }
 
 std::int64_t current_pid() { return ::getpid(); }
+
+bool process_exists(std::int64_t pid) {
+  if (pid <= 0) return false;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(f, stat)) return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+  const auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
 
 void random_bytes(std::span<unsigned char> out) {
   std::size_t done = 0;

@@ -48,11 +48,14 @@ std::optional<std::string> bounded_string(const Obj& o, const char* key, std::si
 }
 
 void read_client(const Obj& o, ClientInfo& c) {
-  c.name = o.string("name");
-  c.version = o.opt_string("version").value_or("");
+  (void)o.string("name");  // required: a missing or mistyped name is reported as such
+  c.name = *bounded_string(o, "name", kMaxClientFieldBytes, true);
+  c.version = bounded_string(o, "version", kMaxClientFieldBytes, false).value_or("");
   c.session = bounded_string(o, "session", kMaxClientFieldBytes, false);
   c.user = bounded_string(o, "user", kMaxClientFieldBytes, false);
-  c.via = bounded_string(o, "via", kMaxClientFieldBytes, false);
+  // Output only: the daemon writes the relay's "name version" here, which can be longer than
+  // either field; what a client sends is ignored.
+  c.via = o.opt_string("via");
 }
 
 ClientInfo client_field(const Obj& o, const char* key) {

@@ -31,8 +31,10 @@ inline constexpr int kMaxListLimit = 1000;
 inline constexpr double kDefaultWaitSeconds = 30;
 inline constexpr double kMaxWaitSeconds = 3600;
 inline constexpr std::size_t kMaxWaitTasks = 1000;
-// Command policy bounds (a client declares its policy at hello; each pattern is compiled and
-// matched by the daemon, so a client must not be able to make that costly).
+// A command policy (hello.policy, and the daemon's own) holds at most this many patterns per
+// list, each at most this many bytes: enough for any hand-written policy, and a bound on what
+// the daemon compiles and runs against every command. The daemon also bounds what the patterns
+// compile to (command_policy.h).
 inline constexpr std::size_t kMaxPolicyPatterns = 64;        // per list
 inline constexpr std::size_t kMaxPolicyPatternBytes = 1024;  // per pattern
 // task.start
@@ -101,10 +103,12 @@ struct ClientInfo {
   std::string version;
   std::optional<std::string> session;  // one session of that client (e.g. one MCP session)
   std::optional<std::string> user;     // the person, for clients that act for one (the CLI)
-  std::optional<std::string> via;      // the relay the request came through (output only)
+  // Output only: "name version" of the connection that relayed task.start for this client.
+  std::optional<std::string> via;
 };
 
-// Command policy: regular expressions, searched anywhere in the command, case-insensitive.
+// Command policy: regular expressions (RE2 syntax), searched anywhere in the command,
+// case-insensitive. At most kMaxPolicyPatterns per list, each 1..kMaxPolicyPatternBytes bytes.
 struct Policy {
   std::vector<std::string> allow;
   std::vector<std::string> deny;
@@ -310,9 +314,11 @@ struct SubscribeResult {
 
 // The params of an "event" notification.
 struct Event {
-  std::string kind;  // "task": a task changed (task is set); "output": a task's log grew
+  // "task": a task changed (task is set); "output": a task's log grew (task_id, output_bytes);
+  // "removed": retention removed a task (task_id); "resync": events were dropped (nothing else).
+  std::string kind;
   std::optional<TaskView> task;
-  std::optional<std::string> task_id;  // output
+  std::optional<std::string> task_id;  // output, removed
   std::optional<std::uint64_t> output_bytes;
 };
 

@@ -137,37 +137,34 @@ std::variant<json, RpcError, std::monostate> RpcClient::next_notification(
   if (!transport_) return transport_error("not connected to the daemon");
   const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
   for (;;) {
+    // Lines already received come first, whatever the timeout.
+    if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
+      json msg = json::parse(std::string_view(buffer_).substr(0, nl), nullptr, false);
+      buffer_.erase(0, nl + 1);
+      if (msg.is_discarded()) {
+        close();
+        return transport_error("the daemon sent a malformed message");
+      }
+      if (msg.is_object() && !msg.contains("id") && msg.contains("method")) return msg;
+      continue;  // a late response to a call that gave up on it
+    }
     std::optional<std::chrono::milliseconds> left;
     if (timeout) {
       left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left->count() <= 0) return std::monostate{};
     }
-    // Wait for the first byte of a line without treating the timeout as a failure.
-    if (buffer_.find('\n') == std::string::npos) {
-      std::string error;
-      switch (transport_->read_some(buffer_, left, error)) {
-        case ClientTransport::Read::data:
-          continue;
-        case ClientTransport::Read::timeout:
-          return std::monostate{};
-        case ClientTransport::Read::closed:
-          close();
-          return transport_error("the daemon closed the connection");
-        case ClientTransport::Read::failed:
-          close();
-          return transport_error("connection to the daemon failed: " + error);
-      }
-    }
-    auto got = read_line(std::chrono::milliseconds(0));
-    if (auto* err = std::get_if<RpcError>(&got)) {
-      close();
-      return *err;
-    }
-    json msg = json::parse(std::get<std::string>(got), nullptr, false);
-    if (msg.is_object() && !msg.contains("id") && msg.contains("method")) return msg;
-    if (msg.is_discarded()) {
-      close();
-      return transport_error("the daemon sent a malformed message");
+    std::string error;
+    switch (transport_->read_some(buffer_, left, error)) {
+      case ClientTransport::Read::data:
+        break;
+      case ClientTransport::Read::timeout:
+        return std::monostate{};
+      case ClientTransport::Read::closed:
+        close();
+        return transport_error("the daemon closed the connection");
+      case ClientTransport::Read::failed:
+        close();
+        return transport_error("connection to the daemon failed: " + error);
     }
   }
 }

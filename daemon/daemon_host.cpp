@@ -2,7 +2,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <chrono>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -76,6 +78,16 @@ std::uint64_t log_cap_from_env(std::vector<std::string>& warnings) {
   return static_cast<std::uint64_t>(d * scale);
 }
 
+// How long a start waits for a state dir lock whose daemon is gone (see run_daemon).
+constexpr std::chrono::milliseconds kLockSettleTime{3000};
+
+bool pid_file_names_a_live_process(const std::filesystem::path& pid_file) {
+  auto text = fileio::read_small_file(pid_file, 64);
+  if (!text) return false;
+  const long pid = std::strtol(text->c_str(), nullptr, 10);
+  return pid > 0 && os::process_exists(pid);
+}
+
 int grace_ms_from_env() {
   const char* v = std::getenv("BACKBURNER_KILL_GRACE");
   if (v == nullptr || *v == '\0') return 5000;
@@ -104,6 +116,15 @@ int run_daemon(DaemonOptions options) {
 
   bool busy = false;
   auto lock = InstanceLock::acquire(paths.lock_file, busy);
+  // A daemon killed while it was starting a keeper leaves the lock with that keeper for the
+  // moment before it execs (the new process holds copies of all the daemon's descriptors until
+  // then). If the daemon the pid file names is gone, the lock is about to be free: wait for it.
+  const auto give_up = std::chrono::steady_clock::now() + kLockSettleTime;
+  while (busy && !pid_file_names_a_live_process(paths.pid_file) &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    lock = InstanceLock::acquire(paths.lock_file, busy);
+  }
   if (auto* err = std::get_if<std::string>(&lock)) {
     if (!busy) return readiness.fail(kExitFailed, *err);
     std::string who = "another backburnerd";

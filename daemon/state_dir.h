@@ -24,7 +24,7 @@ class InstanceLock {
   static std::variant<InstanceLock, std::string> acquire(const std::filesystem::path& file,
                                                          bool& busy);
   InstanceLock(InstanceLock&&) noexcept;
-  InstanceLock& operator=(InstanceLock&&) = delete;
+  InstanceLock& operator=(InstanceLock&&) noexcept;
   ~InstanceLock();
 
  private:

@@ -77,6 +77,7 @@ std::variant<InstanceLock, std::string> InstanceLock::acquire(const std::filesys
 }
 
 InstanceLock::InstanceLock(InstanceLock&& o) noexcept = default;
+InstanceLock& InstanceLock::operator=(InstanceLock&& o) noexcept = default;
 InstanceLock::~InstanceLock() = default;
 
 }  // namespace bb

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(cmake g++ ninja-build pkg-config
   libboost1.81-dev libboost-filesystem1.81-dev libboost-system1.81-dev
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
+  libre2-dev  # the daemon's regular expressions (command policy, log grep)
   libgtest-dev libgmock-dev googletest
   task-spooler nq  # peers the benchmarks compare against
   systemd python3 dpkg-dev file  # unit checks (systemd-analyze), packaging tests, CPack's .deb

@@ -42,13 +42,16 @@ TEST(CliStart, StartPrintsOnlyTheTaskIdAndTheTaskRuns) {
   EXPECT_EQ(t["client"]["name"], "backburner");
 }
 
-TEST(CliStart, SeveralWordsAreJoinedWithSpacesIntoOneShellCommand) {
+TEST(CliStart, SeveralWordsRunAsExactlyThoseWordsLikeNohupOrTimeout) {
   DaemonFixture d;
   d.start();
-  auto id = start_via_cli(d, {"--", "echo", "a", "b", "$((40 + 2))"});
-  EXPECT_EQ(d.wait_task(id)["command"], "echo a b $((40 + 2))");
-  auto logs = run_cli({"logs", id}, d.daemon_env());
-  EXPECT_EQ(logs.out, "a b 42\n");
+  auto id = start_via_cli(d, {"--", "sh", "-c", "echo a; echo b"});
+  EXPECT_EQ(d.wait_task(id)["command"], "sh -c 'echo a; echo b'");
+  EXPECT_EQ(run_cli({"logs", id}, d.daemon_env()).out, "a\nb\n");
+  // Nothing in a word is the shell's to interpret: not $, not quotes, not spaces.
+  auto lit = start_via_cli(d, {"--", "printf", "%s|", "$((40 + 2))", "it's", ""});
+  d.wait_task(lit);
+  EXPECT_EQ(run_cli({"logs", lit}, d.daemon_env()).out, "$((40 + 2))|it's||");
 }
 
 TEST(CliStart, ASingleArgumentIsPassedAsItIsWithItsShellSyntax) {

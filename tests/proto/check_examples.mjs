@@ -1,5 +1,5 @@
 // Checks proto/: the schema compiles (JSON Schema 2020-12, strict) and every example in
-// proto/examples/ matches it. The C++ side of the same examples is checked by
+// proto/examples/ matches it: exchanges (a request and its response) and event notifications. The C++ side of the same examples is checked by
 // tests/unit/protocol_test.cpp; together they keep the daemon, its clients and proto/ in step.
 //
 // Usage: node tests/proto/check_examples.mjs [repo root]
@@ -62,6 +62,8 @@ const mustNotMatch = (where, def, value, why) => {
 
 const methods = schema.$defs.Method.enum;
 const errorCodes = schema.$defs.ErrorCodes.enum;
+const eventKinds = schema.$defs.EventKinds.enum;
+const eventMethod = schema.$defs.EventNotification.properties.method.const;
 
 // The schema itself: every method has params and result, versions agree.
 for (const m of methods) {
@@ -76,11 +78,30 @@ if (schema.$defs["hello.params"].properties.protocol_version.$ref !== "#/$defs/P
   fail("daemon.schema.json", "hello.params.protocol_version is not a ProtocolVersion");
 }
 
+// Task ids in examples look like the daemon's (common/os.cpp random_id: 10 characters of an
+// alphabet without 0, 1, l and o), though to clients an id is any non-empty string.
+const taskIdShape = /^[a-km-np-z2-9]{10}$/;
+const idKeys = new Set(["task_id", "task_ids", "unknown_task_ids"]);
+const checkTaskIds = (where, value) => {
+  if (Array.isArray(value)) return value.forEach((v) => checkTaskIds(where, v));
+  if (value === null || typeof value !== "object") return;
+  for (const [k, v] of Object.entries(value)) {
+    if (idKeys.has(k)) {
+      for (const id of [v].flat()) {
+        if (typeof id === "string" && !taskIdShape.test(id)) {
+          fail(where, `task id ${JSON.stringify(id)} is not like the daemon's (10 of [a-km-np-z2-9])`);
+        }
+      }
+    }
+    checkTaskIds(where, v);
+  }
+};
+
 // Errors the daemon answers before (or instead of) looking at the method's params: their
 // request must be something the schema refuses. Every other example's request must be valid.
 const envelopeErrors = new Set([-32700, -32600, -32601, -32602]);
 
-const covered = { methods: new Set(), codes: new Set() };
+const covered = { methods: new Set(), codes: new Set(), kinds: new Set() };
 const files = readdirSync(examplesDir).filter((f) => f.endsWith(".json")).sort();
 if (files.length === 0) fail("proto/examples", "no examples");
 
@@ -95,6 +116,22 @@ for (const file of files) {
   }
   if (typeof ex.title !== "string" || !ex.title) fail(where, "no title");
   if (!("method" in ex)) fail(where, 'no "method" (a method name, or null for envelope errors)');
+  checks++;
+  checkTaskIds(where, ex);
+
+  // An event the daemon pushes: a notification alone, no request and no response.
+  if ("notification" in ex) {
+    for (const k of ["request", "request_line", "request_description", "response"]) {
+      if (k in ex) fail(where, `a notification example has no ${k}`);
+    }
+    if (ex.method !== eventMethod) fail(where, `"method" of a notification example must be ${eventMethod}`);
+    check(`${where} notification`, "EventNotification", ex.notification);
+    check(`${where} notification`, "Message", ex.notification);
+    const kind = ex.notification?.params?.kind;
+    covered.kinds.add(kind);
+    if (!eventKinds.includes(kind)) fail(where, `event kind ${JSON.stringify(kind)} is not in $defs/EventKinds`);
+    continue;
+  }
   const requestForms = ["request", "request_line", "request_description"].filter((k) => k in ex);
   if (requestForms.length !== 1) {
     fail(where, "needs exactly one of request, request_line, request_description");
@@ -158,12 +195,16 @@ for (const file of files) {
   }
 }
 
-// Coverage: a success example for every method and an example for every error code.
+// Coverage: a success example for every method, an example for every error code and one for
+// every kind of event.
 for (const m of methods) {
   if (!covered.methods.has(m)) fail("proto/examples", `no successful example of ${m}`);
 }
 for (const c of errorCodes) {
   if (!covered.codes.has(c)) fail("proto/examples", `no example of error ${c}`);
+}
+for (const k of eventKinds) {
+  if (!covered.kinds.has(k)) fail("proto/examples", `no notification example of event kind ${k}`);
 }
 
 if (failures.length > 0) {

@@ -153,6 +153,9 @@ void DaemonFixture::start() {
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw std::runtime_error("cannot start backburnerd: " + std::string(strerror(rc)));
   pid_ = pid;
+  // Up once it has written its pid file (after it listens) and answers: a killed predecessor's
+  // socket can linger a moment in a process it was starting, and must not be taken for it.
+  const fs::path pid_file = home_.path() / "state" / "backburnerd.pid";
   bool up = eventually(
       [&] {
         int status = 0;
@@ -160,6 +163,9 @@ void DaemonFixture::start() {
           pid_ = -1;
           return true;
         }
+        std::ifstream pf(pid_file);
+        long written = 0;
+        if (!(pf >> written) || written != pid) return false;
         auto c = RpcClient::connect(socket().string());
         return std::holds_alternative<RpcClient>(c);
       },
