@@ -368,7 +368,13 @@ void McpServer::handle_request(const json& id, const std::string& method, const 
     if (auto missing = require_tasks_extension(era)) return send_reply(id, *missing, era, route);
     work([this, params](Call& c) { return tasks_update(c, params); });
   } else if (method == "tasks/result" && legacy_tasks) {
-    work([this, params](Call& c) { return tasks_result(c, params); });
+    json token;
+    if (const auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
+      const auto t = meta->find("progressToken");
+      if (t != meta->end() && (t->is_string() || t->is_number())) token = *t;
+    }
+    spawn(id, era, route, std::move(token),
+          [this, params](Call& c) { return tasks_result(c, params); });
   } else if (method == "tasks/list" && legacy_tasks) {
     work([this, params](Call& c) { return tasks_list(c, params); });
   } else if (method == "resources/templates/list") {

@@ -194,6 +194,30 @@ McpServer::Reply McpServer::tasks_result(Call& call, const json& params) {
   const auto id = task_id_param(params);
   if (!id) return Reply::error(code::kInvalidParams, "Invalid params: taskId (a string) is required");
   auto ctx = call.context(*this);
+  // With a progressToken of its own, this request hears the task's progress while it blocks,
+  // pushed from the daemon's events (output growth refreshes the parsed progress).
+  std::optional<std::uint64_t> progress_watch;
+  if (ctx.progress) {
+    auto last = std::make_shared<double>(-1);
+    WatchCallbacks cb;
+    cb.progress = true;
+    cb.on_task = [progress = ctx.progress, last](const proto::TaskView& v) {
+      if (v.status != proto::Status::working) return;
+      const auto note = WaitProgress::task_units({v});
+      if (!note || note->progress <= *last) return;
+      *last = note->progress;
+      progress(note->progress, note->total, task_status_message(v));
+    };
+    if (auto w = watch_.watch(*id, std::move(cb)); std::holds_alternative<std::uint64_t>(w))
+      progress_watch = std::get<std::uint64_t>(w);
+  }
+  struct Unwatch {
+    TaskWatch& watch;
+    std::optional<std::uint64_t>& id;
+    ~Unwatch() {
+      if (id) watch.unwatch(*id);
+    }
+  } unwatch{watch_, progress_watch};
   for (;;) {
     proto::WaitParams w;
     w.task_ids = {*id};

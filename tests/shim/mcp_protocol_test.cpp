@@ -40,7 +40,8 @@ TEST_F(Protocol, InitializeReportsServerInfoToolsCapabilityAndInstructions) {
   EXPECT_TRUE(r["capabilities"].contains("tools"));
   const auto instructions = r["instructions"].get<std::string>();
   EXPECT_NE(instructions.find("wait_task"), std::string::npos);
-  EXPECT_NE(instructions.find("tail_lines"), std::string::npos);
+  EXPECT_NE(instructions.find("since_last_read"), std::string::npos);
+  EXPECT_NE(instructions.find("send_input"), std::string::npos);
   EXPECT_FALSE(r.contains("resultType")) << "legacy results carry no resultType";
 }
 

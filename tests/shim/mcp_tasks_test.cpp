@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "mcp_tasks.h"
 #include "shim_test_support.h"
@@ -245,6 +246,37 @@ TEST_F(McpTasks, TasksResultBlocksUntilTheEnd) {
   tasks.set(sample_task("busy", Status::failed));
   const auto r = h.sink.response(1)["result"];
   EXPECT_EQ(r["isError"], true) << "a failed command is a tool error";
+}
+
+TEST_F(McpTasks, TasksResultWithItsOwnTokenHearsTheTasksProgressWhileItBlocks) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  auto t = sample_task("busy");
+  t.progress = proto::Progress{60.0, std::nullopt, std::nullopt, "almost"};
+  tasks.set(t);  // the watch's first look finds it
+  auto inner = tasks.handler();
+  h.daemon.handler = [&, inner](const std::string& method, const json& params,
+                                CancelToken& cancel) -> CallOutcome {
+    if (method == "task.wait") {
+      std::unique_lock lock(m);
+      cv.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+    }
+    return inner(method, params, cancel);
+  };
+  h.server.handle_line(request(1, "tasks/result",
+                               {{"taskId", "busy"}, {"_meta", {{"progressToken", 77}}}}));
+  const auto p = h.sink.notification("notifications/progress")["params"];
+  EXPECT_EQ(p["progressToken"], 77);
+  EXPECT_EQ(p["progress"], 60);
+  EXPECT_EQ(p["total"], 100);
+  tasks.set(sample_task("busy", Status::completed));
+  {
+    std::lock_guard lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  EXPECT_EQ(h.sink.response(1)["result"]["isError"], false);
 }
 
 TEST_F(McpTasks, TheExtensionAnswersAHandleThatTasksGetCanReadAtOnce) {
