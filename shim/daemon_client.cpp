@@ -10,7 +10,6 @@ RpcError transport_error(std::string message) {
   return RpcError{kTransportError, std::move(message), nullptr};
 }
 
-
 }  // namespace
 
 DaemonClient::DaemonClient(DaemonClientConfig config) : config_(std::move(config)) {}

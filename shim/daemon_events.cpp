@@ -81,8 +81,8 @@ std::optional<std::string> DaemonEvents::connect() {
         }
         if (msg.contains("method")) dispatch(msg);
       }
-      const auto left = std::chrono::duration_cast<milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return std::string("the daemon did not answer ") + method;
       switch (transport->read_some(buffer, left, error)) {
         case ClientTransport::Read::data:

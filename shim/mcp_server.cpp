@@ -202,8 +202,8 @@ void McpServer::handle_message(const json& msg, const Route& route) {
   const bool has_id = msg.contains("id");
   const json id = has_id ? msg["id"] : json();
   if (has_id && !valid_id(id)) {
-    send_error(nullptr, code::kInvalidRequest,
-               "Invalid Request: id must be a string or an integer", nullptr, route);
+    send_error(nullptr, code::kInvalidRequest, "Invalid Request: id must be a string or an integer",
+               nullptr, route);
     return;
   }
   const auto method = msg.find("method");
@@ -279,7 +279,8 @@ std::optional<McpServer::Reply> McpServer::check_envelope(const json& params, Er
         is_legacy_version(*v)
             ? "Unsupported protocol version: " + v->get<std::string>() +
                   " is a revision of the initialize era, which does not use the per-request "
-                  "_meta envelope; send initialize for it, or declare " + kModernVersion
+                  "_meta envelope; send initialize for it, or declare " +
+                  kModernVersion
             : "Unsupported protocol version";
     return Reply::error(code::kUnsupportedProtocolVersion, why,
                         {{"supported", supported_versions()}, {"requested", *v}});
@@ -463,8 +464,8 @@ void McpServer::handle_tools_call(const json& id, const json& params, const Era&
   json args = params.value("arguments", json::object());
   if (args.is_null()) args = json::object();
   if (!args.is_object()) {
-    send_error(id, code::kInvalidParams, "Invalid params: \"arguments\" must be an object",
-               nullptr, route);
+    send_error(id, code::kInvalidParams, "Invalid params: \"arguments\" must be an object", nullptr,
+               route);
     return;
   }
   json progress_token;
@@ -542,8 +543,8 @@ void McpServer::spawn(const json& id, const Era& era, const Route& route, json p
     try {
       reply = work(call);
     } catch (const std::exception& e) {
-      reply = Reply::error(code::kInternalError, std::string("Internal error in the shim: ") +
-                                                     e.what());
+      reply = Reply::error(code::kInternalError,
+                           std::string("Internal error in the shim: ") + e.what());
     }
     std::lock_guard lock(mutex_);
     const auto it = in_flight_.find(key);

@@ -165,9 +165,9 @@ class McpServer {
   OutputSink& out_;
   ServerOptions options_;
   // Touched by the reader thread only:
-  bool initialized_ = false;         // legacy initialize seen
-  std::string negotiated_version_;   // legacy
-  bool batches_ = false;             // 2025-03-26 negotiated: batches are accepted
+  bool initialized_ = false;        // legacy initialize seen
+  std::string negotiated_version_;  // legacy
+  bool batches_ = false;            // 2025-03-26 negotiated: batches are accepted
 
   mutable std::mutex mutex_;  // guards the members below
   std::condition_variable idle_cv_;

@@ -93,7 +93,8 @@ McpServer::Reply McpServer::resources_list(Call& call, const json& params) {
   proto::ListParams p;
   p.limit = kResourcePage;
   if (const auto c = params.find("cursor"); c != params.end() && !c->is_null()) {
-    if (!c->is_string()) return Reply::error(code::kInvalidParams, "Invalid params: cursor must be a string");
+    if (!c->is_string())
+      return Reply::error(code::kInvalidParams, "Invalid params: cursor must be a string");
     p.cursor = c->get<std::string>();
   }
   auto ctx = call.context(*this);
@@ -145,7 +146,8 @@ McpServer::Reply McpServer::resources_read(Call& call, const json& params) {
   }
   ToolResult r = tools_.call("task_result", args, ctx);
   if (r.is_error) return Reply::error(code::kInvalidParams, r.text, {{"uri", *uri}});
-  json out = {{"contents", json::array({{{"uri", *uri}, {"mimeType", "text/plain"}, {"text", r.text}}})}};
+  json out = {
+      {"contents", json::array({{{"uri", *uri}, {"mimeType", "text/plain"}, {"text", r.text}}})}};
   if (call.era.modern) {
     out["ttlMs"] = 0;
     out["cacheScope"] = "private";
@@ -192,7 +194,8 @@ McpServer::Reply McpServer::resources_subscribe(Call& call, const json& params, 
           {"method", "notifications/resources/updated"},
           {"params", {{"uri", uri}}}});
   };
-  auto status = std::make_shared<std::string>(proto::to_string(std::get<json>(got).get<proto::TaskView>().status));
+  auto status = std::make_shared<std::string>(
+      proto::to_string(std::get<json>(got).get<proto::TaskView>().status));
   WatchCallbacks cb;
   cb.output = true;
   cb.on_output = [updated](std::uint64_t) { updated(); };

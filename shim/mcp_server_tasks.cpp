@@ -34,12 +34,12 @@ std::optional<std::string> task_id_param(const json& params) {
 
 std::optional<McpServer::Reply> McpServer::require_tasks_extension(const Era& era) const {
   if (!era.modern || era.tasks_ext) return std::nullopt;
-  return Reply::error(code::kMissingRequiredCapability,
-                      std::string("Missing required client capability: declare the ") +
-                          kTasksExtension +
-                          " extension in _meta[\"io.modelcontextprotocol/clientCapabilities\"]."
-                          "extensions to use tasks/*",
-                      {{"requiredCapabilities", {{"extensions", {{kTasksExtension, json::object()}}}}}});
+  return Reply::error(
+      code::kMissingRequiredCapability,
+      std::string("Missing required client capability: declare the ") + kTasksExtension +
+          " extension in _meta[\"io.modelcontextprotocol/clientCapabilities\"]."
+          "extensions to use tasks/*",
+      {{"requiredCapabilities", {{"extensions", {{kTasksExtension, json::object()}}}}}});
 }
 
 TaskTiming McpServer::cached_timing() const {
@@ -174,7 +174,8 @@ void McpServer::follow_created_task(const proto::TaskView& task, const Era& era,
 
 McpServer::Reply McpServer::tasks_get(Call& call, const json& params) {
   const auto id = task_id_param(params);
-  if (!id) return Reply::error(code::kInvalidParams, "Invalid params: taskId (a string) is required");
+  if (!id)
+    return Reply::error(code::kInvalidParams, "Invalid params: taskId (a string) is required");
   auto ctx = call.context(*this);
   auto got = tools_.daemon().call(proto::method::kTaskGet, json(proto::TaskIdParams{*id}),
                                   tools_.config().call_timeout, ctx.cancel);
@@ -192,7 +193,8 @@ McpServer::Reply McpServer::tasks_get(Call& call, const json& params) {
 
 McpServer::Reply McpServer::tasks_result(Call& call, const json& params) {
   const auto id = task_id_param(params);
-  if (!id) return Reply::error(code::kInvalidParams, "Invalid params: taskId (a string) is required");
+  if (!id)
+    return Reply::error(code::kInvalidParams, "Invalid params: taskId (a string) is required");
   auto ctx = call.context(*this);
   // With a progressToken of its own, this request hears the task's progress while it blocks,
   // pushed from the daemon's events (output growth refreshes the parsed progress).
@@ -244,7 +246,8 @@ McpServer::Reply McpServer::tasks_list(Call& call, const json& params) {
   proto::ListParams p;
   p.limit = kTaskPage;
   if (const auto c = params.find("cursor"); c != params.end() && !c->is_null()) {
-    if (!c->is_string()) return Reply::error(code::kInvalidParams, "Invalid params: cursor must be a string");
+    if (!c->is_string())
+      return Reply::error(code::kInvalidParams, "Invalid params: cursor must be a string");
     p.cursor = c->get<std::string>();
   }
   auto ctx = call.context(*this);
@@ -267,7 +270,8 @@ McpServer::Reply McpServer::tasks_list(Call& call, const json& params) {
 
 McpServer::Reply McpServer::tasks_cancel(Call& call, const json& params) {
   const auto id = task_id_param(params);
-  if (!id) return Reply::error(code::kInvalidParams, "Invalid params: taskId (a string) is required");
+  if (!id)
+    return Reply::error(code::kInvalidParams, "Invalid params: taskId (a string) is required");
   auto ctx = call.context(*this);
   auto got = tools_.daemon().call(proto::method::kTaskGet, json(proto::TaskIdParams{*id}),
                                   tools_.config().call_timeout, ctx.cancel);
@@ -280,14 +284,13 @@ McpServer::Reply McpServer::tasks_cancel(Call& call, const json& params) {
   const auto task = std::get<json>(got).get<proto::TaskView>();
   if (proto::is_terminal(task.status)) {
     if (call.era.modern) return Reply::ok(json::object());  // an ack; nothing to stop
-    return Reply::error(code::kInvalidParams, "Cannot cancel task: already in terminal status '" +
-                                                  legacy_status(task) + "' (" +
-                                                  task_status_message(task) + ")",
+    return Reply::error(code::kInvalidParams,
+                        "Cannot cancel task: already in terminal status '" + legacy_status(task) +
+                            "' (" + task_status_message(task) + ")",
                         {{"taskId", *id}});
   }
   // The daemon answers once the task's whole process tree is gone.
-  auto cancelled = tools_.daemon().call(proto::method::kTaskCancel,
-                                        json(proto::TaskIdParams{*id}),
+  auto cancelled = tools_.daemon().call(proto::method::kTaskCancel, json(proto::TaskIdParams{*id}),
                                         tools_.config().call_timeout, ctx.cancel);
   if (auto* e = std::get_if<RpcError>(&cancelled))
     return Reply::error(code::kInternalError, "Failed to cancel task: " + e->message);
@@ -299,7 +302,8 @@ McpServer::Reply McpServer::tasks_cancel(Call& call, const json& params) {
 
 McpServer::Reply McpServer::tasks_update(Call& call, const json& params) {
   const auto id = task_id_param(params);
-  if (!id) return Reply::error(code::kInvalidParams, "Invalid params: taskId (a string) is required");
+  if (!id)
+    return Reply::error(code::kInvalidParams, "Invalid params: taskId (a string) is required");
   const auto responses = params.find("inputResponses");
   if (responses == params.end() || !responses->is_object())
     return Reply::error(code::kInvalidParams,

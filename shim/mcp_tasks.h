@@ -23,8 +23,8 @@
 namespace bb::shim {
 
 struct TaskTiming {
-  std::optional<double> keep_days;          // the daemon's retention; nullopt: forever
-  std::int64_t poll_interval_ms = 1000;     // what a client that polls should wait between polls
+  std::optional<double> keep_days;       // the daemon's retention; nullopt: forever
+  std::int64_t poll_interval_ms = 1000;  // what a client that polls should wait between polls
 };
 
 std::string legacy_status(const proto::TaskView& task);

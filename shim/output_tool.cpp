@@ -32,8 +32,7 @@ std::string render_matches(const std::vector<proto::GrepMatch>& matches, std::ui
       group += std::to_string(l.line) + sep + l.text + "\n";
       last_line = std::max(last_line, l.line);
     };
-    const std::uint64_t first =
-        m.before.empty() ? m.line.line : m.before.front().line;
+    const std::uint64_t first = m.before.empty() ? m.line.line : m.before.front().line;
     const bool gap = !out.empty() && first > last_line + 1;
     for (const auto& b : m.before) add(b, '-');
     add(m.line, ':');
@@ -69,7 +68,8 @@ ToolResult Tools::task_result(const json& args, ToolContext& ctx) {
                                " goes with grep.");
   }
   if (args.contains("reader") && !args.value("since_last_read", false))
-    return ToolResult::error("Invalid arguments for task_result: reader goes with since_last_read.");
+    return ToolResult::error(
+        "Invalid arguments for task_result: reader goes with since_last_read.");
 
   proto::OutputParams op;
   op.task_id = id;
@@ -88,8 +88,8 @@ ToolResult Tools::task_result(const json& args, ToolContext& ctx) {
     op.max_chars.reset();  // the shim caps the rendered matches
   } else if (args.value("since_last_read", false)) {
     op.since_last_read = true;
-    reader = args.contains("reader") ? args["reader"].get<std::string>()
-                                     : default_reader(ctx.client);
+    reader =
+        args.contains("reader") ? args["reader"].get<std::string>() : default_reader(ctx.client);
     op.reader = reader;
   } else if (auto h = args.find("head_lines"); h != args.end()) {
     op.head_lines = h->get<int>();
@@ -129,8 +129,8 @@ ToolResult Tools::task_result(const json& args, ToolContext& ctx) {
   if (out.cut_bytes) j["cut_bytes"] = *out.cut_bytes;
 
   std::string output;
-  std::string where;     // the text's place in the log, for the model
-  std::string missing;   // what was left out and how to get it
+  std::string where;    // the text's place in the log, for the model
+  std::string missing;  // what was left out and how to get it
   bool truncated = out.truncated;
   if (grep) {
     const auto& matches = out.matches ? *out.matches : std::vector<proto::GrepMatch>{};
@@ -172,16 +172,16 @@ ToolResult Tools::task_result(const json& args, ToolContext& ctx) {
     output = out.output;
     const auto chars = out.chars.value_or(output.size());
     j["chars"] = chars;
-    where = "bytes " + std::to_string(out.offset) + "-" + std::to_string(out.next_offset) +
-            " of " + std::to_string(out.output_bytes);
+    where = "bytes " + std::to_string(out.offset) + "-" + std::to_string(out.next_offset) + " of " +
+            std::to_string(out.output_bytes);
     if (out.first_line) {
       j["first_line"] = *out.first_line;
       auto lines = count_newlines(output);
       if (!output.empty() && output.back() == '\n') --lines;
       const auto last = *out.first_line + lines;
       if (!output.empty()) j["last_line"] = last;
-      where = "lines " + std::to_string(*out.first_line) + "-" + std::to_string(last) + ", " +
-              where;
+      where =
+          "lines " + std::to_string(*out.first_line) + "-" + std::to_string(last) + ", " + where;
     }
     if (mode == "tail") {
       if (truncated) {

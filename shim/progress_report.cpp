@@ -76,7 +76,8 @@ ProgressNote WaitProgress::next(const std::vector<proto::TaskView>& tasks, doubl
     note.total = budget_;
   }
   note.progress = round3(note.progress);
-  if (last_ && note.progress < *last_ + kProgressStep) note.progress = round3(*last_ + kProgressStep);
+  if (last_ && note.progress < *last_ + kProgressStep)
+    note.progress = round3(*last_ + kProgressStep);
   last_ = note.progress;
   note.message = describe(tasks, waited);
   return note;

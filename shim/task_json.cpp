@@ -145,15 +145,17 @@ std::string explain_daemon_error(const RpcError& e, std::string_view default_cwd
       const std::string reason =
           e.data.is_object() ? e.data.value("reason", std::string()) : std::string();
       if (reason == "no_stdin")
-        return m + ". Only a task started with stdin: \"pipe\" takes input; start the command "
-                   "again with it if it must be answered.";
+        return m +
+               ". Only a task started with stdin: \"pipe\" takes input; start the command "
+               "again with it if it must be answered.";
       if (reason == "finished") return m + ". Nothing reads its input any more.";
       if (reason == "closed")
         return m + " (by an earlier send_input with close: true). It cannot be reopened.";
       if (reason == "not_ready") return m + ".";
       if (reason == "input_full")
-        return m + ". Nothing of this text was written: the task has not yet read what was sent "
-                   "before. Wait until it reads (check its output), then send again.";
+        return m +
+               ". Nothing of this text was written: the task has not yet read what was sent "
+               "before. Wait until it reads (check its output), then send again.";
       return m + ".";
     }
     default:

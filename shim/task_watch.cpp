@@ -19,7 +19,7 @@ TaskWatch::~TaskWatch() {
 }
 
 std::variant<std::uint64_t, std::string> TaskWatch::watch(const std::string& task_id,
-                                                         WatchCallbacks cb) {
+                                                          WatchCallbacks cb) {
   if (auto error = events_.start([this](const proto::Event& e) { on_event(e); })) return *error;
   const bool follow = cb.output || cb.progress;
   std::uint64_t id = 0;

@@ -39,7 +39,7 @@ struct WatchCallbacks {
   std::function<void(const proto::TaskView&)> on_task;
   std::function<void(std::uint64_t output_bytes)> on_output;  // when `output`
   std::function<void()> on_removed;                           // the task was pruned
-  bool output = false;    // report output growth
+  bool output = false;                                        // report output growth
   bool progress = false;  // refresh the view when output grows (its progress may have moved)
 };
 

@@ -14,8 +14,8 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 std::string default_reader(const proto::ClientInfo& client) {
-  std::string r = (client.name.empty() ? "mcp-client" : client.name) + "/" +
-                  client.session.value_or("shim");
+  std::string r =
+      (client.name.empty() ? "mcp-client" : client.name) + "/" + client.session.value_or("shim");
   if (r.size() > proto::kMaxReaderBytes) r.resize(proto::kMaxReaderBytes);
   return r;
 }
@@ -129,9 +129,8 @@ ToolResult Tools::start_task(const json& args, ToolContext& ctx) {
   auto started = start(args, ctx);
   if (auto* failed = std::get_if<ToolResult>(&started)) return std::move(*failed);
   const auto& task = std::get<proto::TaskView>(started);
-  std::string text = "Started. " + status_line(task) +
-                     "\nNext: wait_task(task_ids=[\"" + task.task_id +
-                     "\"]) to wait for it, task_result(task_id=\"" + task.task_id +
+  std::string text = "Started. " + status_line(task) + "\nNext: wait_task(task_ids=[\"" +
+                     task.task_id + "\"]) to wait for it, task_result(task_id=\"" + task.task_id +
                      "\") to read its output.";
   if (task.stdin_state) text += " It reads stdin: answer with send_input.";
   return ToolResult::ok(task_to_mcp(task), std::move(text));
@@ -163,8 +162,9 @@ ToolResult Tools::send_input(const json& args, ToolContext& ctx) {
                              "file's path to the command instead.");
   }
   if (p.text.empty() && !p.close) {
-    return ToolResult::error("Nothing to do: text is empty and close is false. Pass the text to "
-                             "write (add \"\\n\" to end a line), or close: true to end the input.");
+    return ToolResult::error(
+        "Nothing to do: text is empty and close is false. Pass the text to "
+        "write (add \"\\n\" to end a line), or close: true to end the input.");
   }
   auto answer = daemon_call(proto::method::kTaskInput, json(p), ctx);
   if (auto* msg = std::get_if<std::string>(&answer)) return ToolResult::error(*msg);
@@ -187,8 +187,8 @@ ToolResult Tools::cancel_task(const json& args, ToolContext& ctx) {
   j["cancelled"] = r.cancelled;
   j["message"] = r.message;
   if (!r.survivors.empty()) j["survivors"] = r.survivors;
-  std::string text = (r.cancelled ? "Cancelled. " : "Not cancelled: ") + r.message + "\n" +
-                     status_line(r.task);
+  std::string text =
+      (r.cancelled ? "Cancelled. " : "Not cancelled: ") + r.message + "\n" + status_line(r.task);
   return ToolResult::ok(std::move(j), std::move(text));
 }
 

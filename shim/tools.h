@@ -52,8 +52,8 @@ struct ToolsConfig {
 };
 
 // One notifications/progress for the current call. The caller keeps `progress` increasing.
-using ProgressFn = std::function<void(double progress, std::optional<double> total,
-                                      const std::string& message)>;
+using ProgressFn =
+    std::function<void(double progress, std::optional<double> total, const std::string& message)>;
 
 struct ToolContext {
   CancelToken& cancel;

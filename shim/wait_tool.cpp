@@ -119,7 +119,8 @@ ToolResult Tools::wait_task(const json& args, ToolContext& ctx) {
       {"waited_seconds", std::round(waited * 1000) / 1000},
       {"message", message},
   };
-  if (r.unknown_task_ids && !r.unknown_task_ids->empty()) j["unknown_task_ids"] = *r.unknown_task_ids;
+  if (r.unknown_task_ids && !r.unknown_task_ids->empty())
+    j["unknown_task_ids"] = *r.unknown_task_ids;
   return ToolResult::ok(std::move(j), message + lines);
 }
 

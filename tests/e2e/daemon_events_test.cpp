@@ -43,14 +43,19 @@ TEST(DaemonEvents, TenOpenSubscriptionsAndNoRunningTaskWakeTheDaemonZeroTimesInT
     ASSERT_TRUE(std::holds_alternative<json>(r));
     subscribers.push_back(std::move(c));
   }
-  struct timespec settle {0, 200'000'000};
+  struct timespec settle {
+    0, 200'000'000
+  };
   nanosleep(&settle, nullptr);
   const std::uint64_t before = context_switches(d.pid());
-  struct timespec idle {10, 0};
+  struct timespec idle {
+    10, 0
+  };
   nanosleep(&idle, nullptr);
   const std::uint64_t after = context_switches(d.pid());
-  std::printf("[ figure ] daemon wake-ups in 10 s with 10 subscriptions and no running task: %llu\n",
-              static_cast<unsigned long long>(after - before));
+  std::printf(
+      "[ figure ] daemon wake-ups in 10 s with 10 subscriptions and no running task: %llu\n",
+      static_cast<unsigned long long>(after - before));
   EXPECT_EQ(after, before) << "the daemon woke up while idle";
   // The subscriptions still work: a new task's start reaches every subscriber.
   d.start_task("true");

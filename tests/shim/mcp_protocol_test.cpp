@@ -219,7 +219,8 @@ TEST_F(Protocol, EveryLineWrittenIsOneCompactJsonRpcMessage) {
 
 TEST_F(Protocol, InitializeWithoutAStringProtocolVersionIsInvalidParams) {
   for (const json& v : {json(), json(20251125), json::object()}) {
-    json params = {{"capabilities", json::object()}, {"clientInfo", {{"name", "c"}, {"version", "1"}}}};
+    json params = {{"capabilities", json::object()},
+                   {"clientInfo", {{"name", "c"}, {"version", "1"}}}};
     if (!v.is_null()) params["protocolVersion"] = v;
     const auto r = send(request("i", "initialize", params), "i");
     EXPECT_EQ(r["error"]["code"], -32602) << v.dump();
@@ -241,12 +242,11 @@ TEST_F(Protocol, AModernEnvelopeDeclaringALegacyVersionIsUnsupportedVersion) {
 TEST_F(Protocol, BatchesAreAnsweredAsOneArrayAfterNegotiating20250326) {
   send(initialize_request(1, "2025-03-26"), 1);
   h.sink.clear();
-  h.server.handle_line(
-      R"([{"jsonrpc":"2.0","id":"a","method":"ping"},)"
-      R"({"jsonrpc":"2.0","method":"notifications/initialized"},)"
-      R"({"jsonrpc":"2.0","id":"b","method":"tools/list"},)"
-      R"({"jsonrpc":"2.0","id":"c","method":"no/such"},)"
-      R"(42])");
+  h.server.handle_line(R"([{"jsonrpc":"2.0","id":"a","method":"ping"},)"
+                       R"({"jsonrpc":"2.0","method":"notifications/initialized"},)"
+                       R"({"jsonrpc":"2.0","id":"b","method":"tools/list"},)"
+                       R"({"jsonrpc":"2.0","id":"c","method":"no/such"},)"
+                       R"(42])");
   const auto lines = h.sink.lines();
   ASSERT_EQ(lines.size(), 1u) << "one array for the whole batch";
   const auto batch = json::parse(lines[0]);

@@ -151,10 +151,9 @@ TEST_F(McpTasks, InitializeAdvertisesTasksAndStartTaskSupportsThem) {
 }
 
 TEST_F(McpTasks, ATaskAugmentedStartAnswersACreateTaskResultAndPushesItsEnd) {
-  h.server.handle_line(request(1, "tools/call",
-                               {{"name", "start_task"},
-                                {"arguments", {{"command", "make"}}},
-                                {"task", {{"ttl", 60000}}}}));
+  h.server.handle_line(request(
+      1, "tools/call",
+      {{"name", "start_task"}, {"arguments", {{"command", "make"}}}, {"task", {{"ttl", 60000}}}}));
   const auto r = h.sink.response(1)["result"];
   EXPECT_EQ(r["task"]["taskId"], "new1");
   EXPECT_EQ(r["task"]["status"], "working");
@@ -190,8 +189,7 @@ TEST_F(McpTasks, ProgressKeepsFlowingOnTheOriginalTokenAndOnlyIncreases) {
     t.progress = proto::Progress{std::nullopt, current, 50, "step"};
     h.events.push_task(t);
   }
-  h.sink.notification("notifications/progress",
-                      [](const json& p) { return p["progress"] == 40; });
+  h.sink.notification("notifications/progress", [](const json& p) { return p["progress"] == 40; });
   std::vector<double> seen;
   for (const auto& p : h.sink.notifications("notifications/progress")) {
     EXPECT_EQ(p["progressToken"], "p-1");
@@ -204,10 +202,9 @@ TEST_F(McpTasks, ProgressKeepsFlowingOnTheOriginalTokenAndOnlyIncreases) {
 }
 
 TEST_F(McpTasks, AToolWithoutTaskSupportCalledAsATaskIsMethodNotFound) {
-  h.server.handle_line(request(1, "tools/call",
-                               {{"name", "wait_task"},
-                                {"arguments", {{"task_ids", {"a"}}}},
-                                {"task", json::object()}}));
+  h.server.handle_line(request(
+      1, "tools/call",
+      {{"name", "wait_task"}, {"arguments", {{"task_ids", {"a"}}}}, {"task", json::object()}}));
   EXPECT_EQ(h.sink.response(1)["error"]["code"], -32601);
 }
 
@@ -264,8 +261,8 @@ TEST_F(McpTasks, TasksResultWithItsOwnTokenHearsTheTasksProgressWhileItBlocks) {
     }
     return inner(method, params, cancel);
   };
-  h.server.handle_line(request(1, "tasks/result",
-                               {{"taskId", "busy"}, {"_meta", {{"progressToken", 77}}}}));
+  h.server.handle_line(
+      request(1, "tasks/result", {{"taskId", "busy"}, {"_meta", {{"progressToken", 77}}}}));
   const auto p = h.sink.notification("notifications/progress")["params"];
   EXPECT_EQ(p["progressToken"], 77);
   EXPECT_EQ(p["progress"], 60);
@@ -319,8 +316,8 @@ TEST_F(McpTasks, TheExtensionsErrorsAndAcks) {
   h.server.handle_line(ext_request(6, "tasks/result", {{"taskId", "busy"}}));
   EXPECT_EQ(h.sink.response(6)["error"]["code"], -32601) << "not in the extension";
   // Without the extension a start is a plain tool call.
-  h.server.handle_line(modern_request(7, "tools/call",
-                                      {{"name", "start_task"}, {"arguments", {{"command", "x"}}}}));
+  h.server.handle_line(
+      modern_request(7, "tools/call", {{"name", "start_task"}, {"arguments", {{"command", "x"}}}}));
   EXPECT_EQ(h.sink.response(7)["result"]["resultType"], "complete");
 }
 
@@ -335,16 +332,16 @@ TEST_F(McpTasks, SubscriptionsListenAcknowledgesFirstThenPushesTasksAndResourceU
   EXPECT_EQ(ack["notifications"]["taskIds"], json({"busy"}));
   EXPECT_EQ(ack["notifications"]["resourceSubscriptions"], json({uri}));
   // The current state first, then each change.
-  h.sink.notification("notifications/tasks", [](const json& p) { return p["status"] == "working"; });
+  h.sink.notification("notifications/tasks",
+                      [](const json& p) { return p["status"] == "working"; });
   h.events.push_output("busy", 100);
   h.sink.notification("notifications/resources/updated", [&](const json& p) {
     return p["uri"] == uri && p["_meta"]["io.modelcontextprotocol/subscriptionId"] == "sub";
   });
   tasks.set(sample_task("busy", Status::completed));
   h.events.push_task(sample_task("busy", Status::completed));
-  const auto end = h.sink.notification("notifications/tasks", [](const json& p) {
-    return p["status"] == "completed";
-  })["params"];
+  const auto end = h.sink.notification(
+      "notifications/tasks", [](const json& p) { return p["status"] == "completed"; })["params"];
   EXPECT_EQ(end["result"]["isError"], false);
   EXPECT_EQ(end["_meta"]["io.modelcontextprotocol/subscriptionId"], "sub");
   // Nothing of the subscription came before its acknowledgement.
@@ -382,27 +379,29 @@ TEST_F(McpTasks, ResourcesListTemplatesReadAndLegacySubscribe) {
   EXPECT_EQ(h.daemon.calls().back().params["offset"], 3);
   h.server.handle_line(request(5, "resources/read", {{"uri", "backburner://tasks/nosuch/output"}}));
   EXPECT_EQ(h.sink.response(5)["error"]["code"], -32002);
-  h.server.handle_line(modern_request(6, "resources/read", {{"uri", "backburner://tasks/nosuch/output"}}));
+  h.server.handle_line(
+      modern_request(6, "resources/read", {{"uri", "backburner://tasks/nosuch/output"}}));
   EXPECT_EQ(h.sink.response(6)["error"]["code"], -32602) << "2026-07-28's code";
   h.server.handle_line(request(7, "resources/read", {{"uri", "file:///etc/passwd"}}));
   EXPECT_EQ(h.sink.response(7)["error"]["code"], -32602);
 
-  h.server.handle_line(request(8, "resources/subscribe", {{"uri", "backburner://tasks/busy/output"}}));
+  h.server.handle_line(
+      request(8, "resources/subscribe", {{"uri", "backburner://tasks/busy/output"}}));
   EXPECT_EQ(h.sink.response(8)["result"], json::object());
   h.events.push_output("busy", 50);
   EXPECT_EQ(h.sink.notification("notifications/resources/updated")["params"]["uri"],
             "backburner://tasks/busy/output");
-  h.server.handle_line(request(9, "resources/unsubscribe", {{"uri", "backburner://tasks/busy/output"}}));
+  h.server.handle_line(
+      request(9, "resources/unsubscribe", {{"uri", "backburner://tasks/busy/output"}}));
   h.sink.response(9);
   EXPECT_EQ(h.events.followers("busy"), 0);
 }
 
 TEST_F(McpTasks, WithoutADaemonEventStreamATaskIsStillCreated) {
   h.events.fail = true;
-  h.server.handle_line(request(1, "tools/call",
-                               {{"name", "start_task"},
-                                {"arguments", {{"command", "make"}}},
-                                {"task", json::object()}}));
+  h.server.handle_line(request(
+      1, "tools/call",
+      {{"name", "start_task"}, {"arguments", {{"command", "make"}}}, {"task", json::object()}}));
   EXPECT_EQ(h.sink.response(1)["result"]["task"]["taskId"], "new1");
 }
 

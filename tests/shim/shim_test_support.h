@@ -8,16 +8,16 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
-#include <optional>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "daemon_events.h"
 #include "mcp_server.h"
-#include "task_watch.h"
 #include "protocol.h"
+#include "task_watch.h"
 #include "tools.h"
 
 namespace bb::shim::test {

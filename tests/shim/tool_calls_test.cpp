@@ -13,7 +13,6 @@ namespace {
 namespace fs = std::filesystem;
 using proto::Status;
 
-
 TEST_F(ToolCalls, StartTaskSendsTheCommandTheShimsCwdAndItsWholeEnvironment) {
   answer({{"task.start", json(sample_task())}});
   const auto task = ok("start_task", {{"command", "make test"}});
@@ -145,9 +144,9 @@ TEST_F(ToolCalls, TaskResultDefaultsToOneHundredLinesAndExplainsATruncation) {
   const auto r = ok("task_result", {{"task_id", "abc"}});
   EXPECT_EQ(h.daemon.calls()[1].params["tail_lines"], 100);
   EXPECT_EQ(r["truncated"], true);
-  EXPECT_NE(r["truncated_message"].get<std::string>().find(
-                "task_result(task_id=\"abc\", offset=0)"),
-            std::string::npos)
+  EXPECT_NE(
+      r["truncated_message"].get<std::string>().find("task_result(task_id=\"abc\", offset=0)"),
+      std::string::npos)
       << r["truncated_message"];
 }
 

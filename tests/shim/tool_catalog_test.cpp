@@ -11,8 +11,8 @@
 namespace bb::shim::test {
 namespace {
 
-const std::vector<std::string> kToolNames = {"start_task",  "task_status", "task_result",
-                                             "send_input",  "cancel_task", "list_tasks",
+const std::vector<std::string> kToolNames = {"start_task", "task_status", "task_result",
+                                             "send_input", "cancel_task", "list_tasks",
                                              "wait_task"};
 
 TEST(ToolCatalog, ListsTheOriginalSixToolsAndSendInput) {

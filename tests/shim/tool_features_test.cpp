@@ -21,7 +21,8 @@ FakeDaemon::Handler log_server(std::string log, Status status = Status::complete
       t.output_bytes = log.size();
       return json(t);
     }
-    if (method != "task.output") return RpcError{proto::error::kInternalError, "unexpected", nullptr};
+    if (method != "task.output")
+      return RpcError{proto::error::kInternalError, "unexpected", nullptr};
     const auto p = params.get<proto::OutputParams>();
     proto::OutputResult r;
     r.task_id = "big";
@@ -29,9 +30,8 @@ FakeDaemon::Handler log_server(std::string log, Status status = Status::complete
     r.status = status;
     r.mode = "range";
     const std::uint64_t from = std::min<std::uint64_t>(p.offset.value_or(0), log.size());
-    std::uint64_t n = std::min<std::uint64_t>(
-        {p.max_bytes.value_or(proto::kDefaultMaxBytes), p.max_chars.value_or(~0ull),
-         log.size() - from});
+    std::uint64_t n = std::min<std::uint64_t>({p.max_bytes.value_or(proto::kDefaultMaxBytes),
+                                               p.max_chars.value_or(~0ull), log.size() - from});
     while (from + n < log.size() && n > 0 &&
            (static_cast<unsigned char>(log[from + n]) & 0xC0) == 0x80)
       --n;
@@ -69,8 +69,7 @@ TEST_F(ToolCalls, PagingWithOffsetAndNextOffsetReadsAWholeLogExactlyOnce) {
   std::uint64_t offset = 0;
   int pages = 0;
   for (; pages < 1000; ++pages) {
-    const auto r = ok("task_result",
-                      {{"task_id", "big"}, {"offset", offset}, {"max_bytes", 7001}});
+    const auto r = ok("task_result", {{"task_id", "big"}, {"offset", offset}, {"max_bytes", 7001}});
     EXPECT_EQ(r["offset"], offset);
     read += r["output"].get<std::string>();
     offset = r["next_offset"].get<std::uint64_t>();
@@ -136,10 +135,9 @@ TEST_F(ToolCalls, GrepRendersNumberedMatchesWithContextAndSaysWhereTheSearchStop
   out.grep_complete = false;
   out.scanned_to = 4096;
   answer({{"task.get", json(sample_task("abc"))}, {"task.output", json(out)}});
-  const auto r = ok("task_result", {{"task_id", "abc"},
-                                    {"grep", "error"},
-                                    {"context_lines", 1},
-                                    {"ignore_case", true}});
+  const auto r =
+      ok("task_result",
+         {{"task_id", "abc"}, {"grep", "error"}, {"context_lines", 1}, {"ignore_case", true}});
   const auto p = h.daemon.calls().back().params;
   EXPECT_EQ(p["grep"], "error");
   EXPECT_EQ(p["context_lines"], 1);
@@ -160,8 +158,7 @@ TEST_F(ToolCalls, TwoWaysOfReadingAtOnceAreRefusedWithoutAskingTheDaemon) {
   for (const json& args :
        {json{{"task_id", "a"}, {"tail_lines", 5}, {"head_lines", 5}},
         json{{"task_id", "a"}, {"offset", 0}, {"since_last_read", true}},
-        json{{"task_id", "a"}, {"context_lines", 2}},
-        json{{"task_id", "a"}, {"reader", "me"}}}) {
+        json{{"task_id", "a"}, {"context_lines", 2}}, json{{"task_id", "a"}, {"reader", "me"}}}) {
     EXPECT_NE(error("task_result", args).find("Invalid arguments"), std::string::npos)
         << args.dump();
   }
@@ -180,7 +177,8 @@ TEST_F(ToolCalls, StartTaskAddsEnvLabelStdinAnIdempotencyKeyAndTheClient) {
   EXPECT_EQ(r["label"], "tests");
   EXPECT_EQ(r["stdin"], "pipe");
   const auto p = only_call("task.start");
-  EXPECT_EQ(p["env"], json({{"PATH", "/usr/bin:/bin"}, {"HOME", "/elsewhere"}, {"RUST_LOG", "debug"}}));
+  EXPECT_EQ(p["env"],
+            json({{"PATH", "/usr/bin:/bin"}, {"HOME", "/elsewhere"}, {"RUST_LOG", "debug"}}));
   EXPECT_EQ(p["label"], "tests");
   EXPECT_EQ(p["stdin"], "pipe");
   EXPECT_TRUE(p["idempotency_key"].is_string());
@@ -220,7 +218,8 @@ TEST_F(ToolCalls, SendInputWritesTheTextAndClosesOnRequest) {
   in.written = 4;
   answer({{"task.input", json(in)}});
   const auto r = ok("send_input", {{"task_id", "abc"}, {"text", "yes\n"}, {"close", true}});
-  EXPECT_EQ(only_call("task.input"), json({{"task_id", "abc"}, {"text", "yes\n"}, {"close", true}}));
+  EXPECT_EQ(only_call("task.input"),
+            json({{"task_id", "abc"}, {"text", "yes\n"}, {"close", true}}));
   EXPECT_EQ(r["written"], 4);
   EXPECT_EQ(r["closed"], true);
 }
@@ -235,16 +234,15 @@ TEST_F(ToolCalls, SendInputOverSixtyFourKibibytesIsRefusedBeforeTheDaemon) {
 
 TEST_F(ToolCalls, EachReasonInputIsUnavailableGetsItsOwnAdvice) {
   const std::map<std::string, std::string> advice = {
-      {"no_stdin", "stdin: \"pipe\""},
-      {"finished", "Nothing reads"},
-      {"closed", "cannot be reopened"},
-      {"input_full", "has not yet read"},
+      {"no_stdin", "stdin: \"pipe\""},  {"finished", "Nothing reads"},
+      {"closed", "cannot be reopened"}, {"input_full", "has not yet read"},
       {"not_ready", "starting"},
   };
   for (const auto& [reason, words] : advice) {
     h.daemon.handler = [reason = reason](const std::string&, const json&,
                                          CancelToken&) -> CallOutcome {
-      return RpcError{proto::error::kInputUnavailable, "task abc is starting",
+      return RpcError{proto::error::kInputUnavailable,
+                      "task abc is starting",
                       {{"kind", "input_unavailable"}, {"reason", reason}}};
     };
     const auto msg = error("send_input", {{"task_id", "abc"}, {"text", "y\n"}});
@@ -258,10 +256,9 @@ TEST_F(ToolCalls, ListTasksFiltersByLabelCommandAndThisSessionAndPages) {
   l.total = 300;
   l.next_cursor = "c-100";
   answer({{"task.list", json(l)}});
-  const auto r = ok("list_tasks", {{"label", "tests"},
-                                   {"command_contains", "pytest"},
-                                   {"mine", true},
-                                   {"cursor", "c-0"}});
+  const auto r =
+      ok("list_tasks",
+         {{"label", "tests"}, {"command_contains", "pytest"}, {"mine", true}, {"cursor", "c-0"}});
   const auto p = only_call("task.list");
   EXPECT_EQ(p["label"], "tests");
   EXPECT_EQ(p["command_contains"], "pytest");
