@@ -75,7 +75,8 @@ void from_json(const json& j, OutputParams& p) {
   if (o.find("clean") != nullptr) p.clean = o.boolean("clean");
   p.progress = false;
   if (o.find("progress") != nullptr) p.progress = o.boolean("progress");
-  const int modes = (p.offset ? 1 : 0) + (p.tail_lines ? 1 : 0) + (p.head_lines ? 1 : 0) +
+  // With grep, offset is where the search starts (to go on from an earlier grep's scanned_to).
+  const int modes = (p.offset && !p.grep ? 1 : 0) + (p.tail_lines ? 1 : 0) + (p.head_lines ? 1 : 0) +
                     (p.since_last_read ? 1 : 0) + (p.grep ? 1 : 0);
   if (p.offset && p.tail_lines)
     fail("give either offset (read a byte range) or tail_lines (read the last lines), not both");

@@ -29,6 +29,7 @@
 #include "task_output.h"
 #include "task_store.h"
 #include "version.h"
+#include "worker_pool.h"
 
 namespace bb {
 
@@ -77,6 +78,9 @@ std::uint64_t log_cap_from_env(std::vector<std::string>& warnings) {
   }
   return static_cast<std::uint64_t>(d * scale);
 }
+
+// Threads for CPU-bound work on what clients send (worker_pool.h).
+constexpr int kWorkerThreads = 2;
 
 // How long a start waits for a state dir lock whose daemon is gone (see run_daemon).
 constexpr std::chrono::milliseconds kLockSettleTime{3000};
@@ -174,7 +178,9 @@ int run_daemon(DaemonOptions options) {
   Retention retention(io, tasks, retention_from_env(process_env(), &warnings));
   tasks.add_listener(&events);
   tasks.add_listener(&retention);
-  OutputService output(io, tasks);
+  // After io (it posts there) and the policies (its jobs read them): destroyed before both.
+  WorkerPool workers(io, kWorkerThreads);
+  OutputService output(io, tasks, workers);
   for (const auto& w : warnings) daemon_log("warning: " + w);
   try {
     tasks.reconcile();
@@ -207,7 +213,7 @@ int run_daemon(DaemonOptions options) {
     return d;
   };
   RpcDispatcher dispatcher(
-      DaemonServices{tasks, output, events, retention, daemon_policy, info, stop});
+      DaemonServices{tasks, workers, output, events, retention, daemon_policy, info, stop});
   server.emplace(io, dispatcher);
   if (auto err = server->listen(paths.socket); !err.empty())
     return readiness.fail(kExitFailed, err);

@@ -63,8 +63,27 @@ struct MethodEntry {
 const MethodEntry kMethods[] = {
     {proto::method::kTaskStart,
      [](DaemonServices& s, const json& params, const Call& c) {
-       auto p = params.get<proto::StartParams>();
-       c.deliver(s.tasks.start(p, c.session->client, {&s.daemon_policy, &c.session->policy}));
+       auto p = std::make_shared<const proto::StartParams>(params.get<proto::StartParams>());
+       // A repeat of a start that was made: nothing to check, nothing new to run.
+       if (auto repeat = s.tasks.repeated_start(*p)) return c.deliver(*repeat);
+       if (s.daemon_policy.empty() && c.session->policy->empty())
+         return c.deliver(s.tasks.start(*p, c.session->client));
+       // Matching a command against policies costs time in proportion to the command and the
+       // patterns (a client's may be crafted): on a worker, in order with this connection's
+       // other checks, so that only this client waits for it.
+       s.workers.submit<std::optional<Failure>>(
+           c.session.get(),
+           [p, daemon = &s.daemon_policy, client = c.session->policy] {
+             return policy_failure(p->command, {daemon, client.get()});
+           },
+           [&s, c, p](std::optional<Failure> refused) {
+             if (refused) return c.fail(*refused);
+             try {
+               c.deliver(s.tasks.start(*p, c.session->client));
+             } catch (const std::exception& e) {
+               c.fail(store_failure(e, "internal error in task.start"));
+             }
+           });
      }},
     {proto::method::kTaskGet,
      [](DaemonServices& s, const json& params, const Call& c) {
@@ -72,7 +91,8 @@ const MethodEntry kMethods[] = {
      }},
     {proto::method::kTaskOutput,
      [](DaemonServices& s, const json& params, const Call& c) {
-       s.output.read(params.get<proto::OutputParams>(), c.later<proto::OutputResult>());
+       s.output.read(params.get<proto::OutputParams>(), c.session.get(),
+                     c.later<proto::OutputResult>());
      }},
     {proto::method::kTaskCancel,
      [](DaemonServices& s, const json& params, const Call& c) {
@@ -198,7 +218,8 @@ void RpcDispatcher::handle_line(const std::shared_ptr<Session>& session, std::st
       if (auto* e = std::get_if<std::string>(&compiled))
         return call.reply(error_line(id, err::kInvalidParams, *e,
                                      {{"kind", "invalid_params"}, {"field", "policy"}}));
-      session->policy = std::move(std::get<CommandPolicy>(compiled));
+      session->policy =
+          std::make_shared<const CommandPolicy>(std::move(std::get<CommandPolicy>(compiled)));
       session->client = p.client;
       session->client.via.reset();
       session->greeted = true;

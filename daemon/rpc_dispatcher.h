@@ -15,6 +15,7 @@
 #include "protocol.h"
 #include "task_manager.h"
 #include "task_output.h"
+#include "worker_pool.h"
 
 namespace bb {
 
@@ -24,7 +25,9 @@ class Retention;
 struct Session final : EventSink {
   bool greeted = false;
   proto::ClientInfo client;
-  CommandPolicy policy;  // the client's declared policy
+  // The client's declared policy: immutable once compiled, shared with the workers that check
+  // commands against it.
+  std::shared_ptr<const CommandPolicy> policy = std::make_shared<const CommandPolicy>();
   // Set by the connection: queue one line for the client; bytes queued and not yet written.
   std::function<void(std::string line)> push;
   std::function<std::size_t()> queued;
@@ -35,6 +38,7 @@ struct Session final : EventSink {
 
 struct DaemonServices {
   TaskManager& tasks;
+  WorkerPool& workers;
   OutputService& output;
   EventHub& events;
   Retention& retention;

@@ -308,21 +308,35 @@ void TaskManager::identify_keeper(const std::string& id, int attempt) {
   });
 }
 
+std::optional<Failure> policy_failure(std::string_view command,
+                                      const std::vector<const CommandPolicy*>& policies) {
+  auto refusal = check_policies(command, policies);
+  if (!refusal) return std::nullopt;
+  nlohmann::json data = {{"kind", "policy_denied"},
+                         {"rule", refusal->rule},
+                         {"list", refusal->list},
+                         {"source", refusal->source}};
+  if (!refusal->patterns.empty()) data["patterns"] = refusal->patterns;
+  return Failure{proto::error::kPolicyDenied, refusal->message, data};
+}
+
+std::optional<Outcome<proto::TaskView>> TaskManager::repeated_start(const proto::StartParams& p) {
+  if (!p.idempotency_key) return std::nullopt;
+  // A start that was already made (the client lost our answer and asked again): the same
+  // task, and nothing new runs.
+  auto existing = store_.find_by_idempotency_key(*p.idempotency_key);
+  if (!existing) return std::nullopt;
+  if (existing->command != p.command)
+    return Failure{proto::error::kIdempotencyConflict,
+                   "idempotency_key \"" + *p.idempotency_key + "\" already started task " +
+                       existing->id + " with another command; use a new key for a new task",
+                   {{"kind", "idempotency_conflict"}, {"task_id", existing->id}}};
+  return view(*existing);
+}
+
 Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
-                                            const proto::ClientInfo& client,
-                                            const std::vector<const CommandPolicy*>& policies) {
-  if (p.idempotency_key) {
-    // A start that was already made (the client lost our answer and asked again): the same
-    // task, and nothing new runs.
-    if (auto existing = store_.find_by_idempotency_key(*p.idempotency_key)) {
-      if (existing->command != p.command)
-        return Failure{proto::error::kIdempotencyConflict,
-                       "idempotency_key \"" + *p.idempotency_key + "\" already started task " +
-                           existing->id + " with another command; use a new key for a new task",
-                       {{"kind", "idempotency_conflict"}, {"task_id", existing->id}}};
-      return view(*existing);
-    }
-  }
+                                            const proto::ClientInfo& client) {
+  if (auto repeat = repeated_start(p)) return *repeat;
   std::error_code ec;
   fs::path cwd(p.cwd);
   if (!cwd.is_absolute())
@@ -336,14 +350,6 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
                    {{"kind", "invalid_cwd"},
                     {"cwd", p.cwd},
                     {"reason", exists ? "not_a_directory" : "not_found"}}};
-  }
-  if (auto refusal = check_policies(p.command, policies)) {
-    nlohmann::json data = {{"kind", "policy_denied"},
-                           {"rule", refusal->rule},
-                           {"list", refusal->list},
-                           {"source", refusal->source}};
-    if (!refusal->patterns.empty()) data["patterns"] = refusal->patterns;
-    return Failure{proto::error::kPolicyDenied, refusal->message, data};
   }
 
   TaskRecord t;

@@ -59,8 +59,11 @@ class TaskManager {
 
   // `client` is the connection's hello identity; params.on_behalf_of, when given, names who
   // the task is for (the connection's client then becomes `via`).
-  Outcome<proto::TaskView> start(const proto::StartParams& params, const proto::ClientInfo& client,
-                                 const std::vector<const CommandPolicy*>& policies);
+  // REQUIRES: the command policies allow params.command (policy_failure is how to check).
+  Outcome<proto::TaskView> start(const proto::StartParams& params,
+                                 const proto::ClientInfo& client);
+  // A repeated start (its idempotency key already started a task): that task, or a conflict.
+  std::optional<Outcome<proto::TaskView>> repeated_start(const proto::StartParams& params);
   Outcome<proto::TaskView> get(const std::string& task_id);
   Outcome<proto::ListResult> list(const proto::ListParams& params);
   Outcome<proto::InputResult> input(const proto::InputParams& params);
@@ -115,6 +118,11 @@ class TaskManager {
   std::unordered_map<std::string, std::unique_ptr<Live>> live_;
   std::unordered_multimap<std::string, std::shared_ptr<Waiter>> waiters_;
 };
+
+// The policies' refusal of `command` as the client sees it (1005), or nullopt: it may run.
+// Thread-safe (compiled policies are immutable): a worker runs it for client policies.
+std::optional<Failure> policy_failure(std::string_view command,
+                                      const std::vector<const CommandPolicy*>& policies);
 
 // An error the store raised, as the client sees it: a full disk is said so (1010), anything
 // else is an internal error.

@@ -4,6 +4,7 @@
 // scanned in bounded steps on the daemon's loop so that other clients are served meanwhile).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -17,17 +18,21 @@ class io_context;
 
 namespace bb {
 
+class WorkerPool;
+
 class OutputService {
  public:
-  OutputService(boost::asio::io_context& io, TaskManager& tasks);
+  OutputService(boost::asio::io_context& io, TaskManager& tasks, WorkerPool& workers);
   ~OutputService();
 
   using Done = std::function<void(Outcome<proto::OutputResult>)>;
-  // Calls `done` once: at once for every mode but grep, which answers when its scan ends.
-  void read(const proto::OutputParams& params, Done done);
+  // Calls `done` once: at once for every mode but grep, which scans on a worker (worker_pool.h)
+  // and answers when its scan ends. `owner` orders one connection's greps.
+  void read(const proto::OutputParams& params, const void* owner, Done done);
 
-  // Grep scans in flight (each is bounded; see log_grep.h).
-  std::size_t scans_in_flight() const;
+  // How long one grep may scan before it answers with what it found so far (grep_complete
+  // false, scanned_to saying where to go on).
+  static constexpr std::chrono::milliseconds kGrepTimeBudget{10000};
 
  private:
   struct Impl;

@@ -178,16 +178,16 @@ struct TaskStore::Impl {
   // For a commit that may be lost in a power cut without harm: no flush. Restores FULL after.
   template <typename F>
   void unflushed(F&& f) {
-    sync_normal.reset();
+    sync_normal.tryReset();
     sync_normal.executeStep();
     try {
       f();
     } catch (...) {
-      sync_full.reset();
+      sync_full.tryReset();
       sync_full.executeStep();
       throw;
     }
-    sync_full.reset();
+    sync_full.tryReset();
     sync_full.executeStep();
   }
 };
@@ -197,7 +197,9 @@ TaskStore::~TaskStore() = default;
 
 bool TaskStore::insert(const TaskRecord& t, std::int64_t* seq) {
   auto& q = impl_->insert;
-  q.reset();
+  // tryReset: a statement that failed last time (e.g. the disk was full) must not fail
+  // again on its stale error; SQLiteCpp\'s reset() would rethrow it.
+  q.tryReset();
   int i = 1;
   q.bind(i++, t.id);
   q.bind(i++, t.command);
@@ -222,7 +224,7 @@ bool TaskStore::insert(const TaskRecord& t, std::int64_t* seq) {
 
 std::optional<TaskRecord> TaskStore::get(const std::string& id) {
   auto& q = impl_->get;
-  q.reset();
+  q.tryReset();
   q.bind(1, id);
   if (!q.executeStep()) return std::nullopt;
   return read_row(q);
@@ -230,7 +232,7 @@ std::optional<TaskRecord> TaskStore::get(const std::string& id) {
 
 std::optional<TaskRecord> TaskStore::find_by_idempotency_key(const std::string& key) {
   auto& q = impl_->by_key;
-  q.reset();
+  q.tryReset();
   q.bind(1, key);
   if (!q.executeStep()) return std::nullopt;
   return read_row(q);
@@ -241,7 +243,7 @@ void TaskStore::set_keeper(const std::string& id, std::int64_t pid, std::uint64_
   // The keeper's lock and run file identify it to a later daemon anyway: no flush needed.
   impl_->unflushed([&] {
     auto& q = impl_->set_keeper;
-    q.reset();
+    q.tryReset();
     q.bind(1, static_cast<std::int64_t>(pid));
     q.bind(2, static_cast<std::int64_t>(start_time));
     q.bind(3, boot_id);
@@ -260,7 +262,7 @@ void TaskStore::set_stdin_mode(const std::string& id, const std::string& mode) {
 
 bool TaskStore::finish(const std::string& id, const Finish& f) {
   auto& q = impl_->finish;
-  q.reset();
+  q.tryReset();
   q.bind(1, proto::to_string(f.status));
   bind_opt(q, 2, f.exit_code);
   bind_opt(q, 3, f.signal);
@@ -371,7 +373,7 @@ void TaskStore::remove(const std::string& id) {
 std::optional<std::uint64_t> TaskStore::read_cursor(const std::string& task_id,
                                                     const std::string& reader) {
   auto& q = impl_->get_cursor;
-  q.reset();
+  q.tryReset();
   q.bind(1, task_id);
   q.bind(2, reader);
   if (!q.executeStep()) return std::nullopt;
@@ -382,7 +384,7 @@ void TaskStore::set_read_cursor(const std::string& task_id, const std::string& r
                                 std::uint64_t offset, std::int64_t now) {
   impl_->unflushed([&] {
     auto& q = impl_->put_cursor;
-    q.reset();
+    q.tryReset();
     q.bind(1, task_id);
     q.bind(2, reader);
     q.bind(3, static_cast<std::int64_t>(offset));

@@ -88,12 +88,11 @@ class TaskManagerTest : public ::testing::Test {
     o.daemon_env = {"FROM_DAEMON=1"};
     tasks = std::make_unique<TaskManager>(io, *store, launcher, watcher, paths, o);
   }
-  proto::TaskView start(const std::string& command = "true",
-                        std::vector<const CommandPolicy*> policies = {}) {
+  proto::TaskView start(const std::string& command = "true") {
     proto::StartParams p;
     p.command = command;
     p.cwd = dir.path().string();
-    auto r = tasks->start(p, {"tests", "1"}, policies);
+    auto r = tasks->start(p, {"tests", "1"});
     if (auto* f = std::get_if<Failure>(&r)) throw std::runtime_error(f->message);
     return std::get<proto::TaskView>(r);
   }
@@ -142,7 +141,7 @@ TEST_F(TaskManagerTest, WithoutAClientEnvironmentATaskGetsTheDaemons) {
   p.command = "true";
   p.cwd = dir.path().string();
   p.env = std::map<std::string, std::string>{{"A", "b"}};
-  tasks->start(p, {}, {});
+  tasks->start(p, {});
   EXPECT_EQ(launcher.specs.at(1).env, std::vector<std::string>{"A=b"});
 }
 
@@ -189,7 +188,7 @@ TEST_F(TaskManagerTest, AKeeperThatCannotStartFailsTheTaskAndSaysWhy) {
   proto::StartParams p;
   p.command = "true";
   p.cwd = dir.path().string();
-  auto r = tasks->start(p, {}, {});
+  auto r = tasks->start(p, {});
   ASSERT_TRUE(std::holds_alternative<Failure>(r));
   EXPECT_EQ(std::get<Failure>(r).code, proto::error::kSpawnFailed);
   auto listed = std::get<proto::ListResult>(tasks->list({}));
@@ -198,23 +197,37 @@ TEST_F(TaskManagerTest, AKeeperThatCannotStartFailsTheTaskAndSaysWhy) {
   EXPECT_EQ(listed.tasks[0].status_message, "no keeper here");
 }
 
-TEST_F(TaskManagerTest, ARefusedCommandRecordsNothing) {
+TEST_F(TaskManagerTest, APolicyRefusalIsTheClientsErrorNamingTheRule) {
   auto policy = std::get<CommandPolicy>(CommandPolicy::compile({{}, {"nope"}}, "daemon"));
+  auto refused = policy_failure("echo nope", {&policy});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code, proto::error::kPolicyDenied);
+  EXPECT_EQ(refused->data["rule"], "nope");
+  EXPECT_EQ(refused->data["source"], "daemon");
+  EXPECT_FALSE(policy_failure("echo yes", {&policy}));
+}
+
+TEST_F(TaskManagerTest, ARepeatedIdempotencyKeyGivesTheFirstTaskAndStartsNothing) {
   proto::StartParams p;
-  p.command = "echo nope";
+  p.command = "true";
   p.cwd = dir.path().string();
-  auto r = tasks->start(p, {}, {&policy});
-  ASSERT_TRUE(std::holds_alternative<Failure>(r));
-  EXPECT_EQ(std::get<Failure>(r).code, proto::error::kPolicyDenied);
-  EXPECT_EQ(store->count(ListQuery{}), 0u);
-  EXPECT_TRUE(launcher.specs.empty());
+  p.idempotency_key = "k1";
+  auto first = std::get<proto::TaskView>(tasks->start(p, {}));
+  auto again = std::get<proto::TaskView>(tasks->start(p, {}));
+  EXPECT_EQ(again.task_id, first.task_id);
+  EXPECT_EQ(launcher.specs.size(), 1u);
+  p.command = "false";
+  auto conflict = tasks->start(p, {});
+  ASSERT_TRUE(std::holds_alternative<Failure>(conflict));
+  EXPECT_EQ(std::get<Failure>(conflict).code, proto::error::kIdempotencyConflict);
+  EXPECT_EQ(launcher.specs.size(), 1u);
 }
 
 TEST_F(TaskManagerTest, AMissingCwdIsRefusedBeforeAnythingIsRecorded) {
   proto::StartParams p;
   p.command = "true";
   p.cwd = (dir.path() / "nope").string();
-  auto r = tasks->start(p, {}, {});
+  auto r = tasks->start(p, {});
   ASSERT_TRUE(std::holds_alternative<Failure>(r));
   EXPECT_EQ(std::get<Failure>(r).code, proto::error::kInvalidCwd);
   EXPECT_EQ(store->count(ListQuery{}), 0u);
