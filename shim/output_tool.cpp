@@ -29,7 +29,10 @@ std::string render_matches(const std::vector<proto::GrepMatch>& matches, std::ui
     std::string group;
     auto add = [&](const proto::GrepLine& l, char sep) {
       if (l.line != 0 && l.line <= last_line) return;  // already shown as context
-      group += std::to_string(l.line) + sep + l.text + "\n";
+      // A line past a cut, or in a search continued from an offset, has no number: its offset.
+      const std::string where =
+          l.line != 0 ? std::to_string(l.line) : "@" + std::to_string(l.offset);
+      group += where + sep + l.text + "\n";
       last_line = std::max(last_line, l.line);
     };
     const std::uint64_t first = m.before.empty() ? m.line.line : m.before.front().line;

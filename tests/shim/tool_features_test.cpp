@@ -154,6 +154,20 @@ TEST_F(ToolCalls, GrepRendersNumberedMatchesWithContextAndSaysWhereTheSearchStop
       << r["truncated_message"];
 }
 
+TEST_F(ToolCalls, AGrepContinuedFromAnOffsetShowsUnnumberedLinesByTheirOffset) {
+  proto::OutputResult out = output("", 0, 9000, false, "grep");
+  proto::GrepMatch m;
+  m.line = {0, 8123, "error: late"};
+  out.matches = std::vector<proto::GrepMatch>{m};
+  out.grep_complete = true;
+  out.scanned_to = 9000;
+  answer({{"task.get", json(sample_task("abc"))}, {"task.output", json(out)}});
+  const auto r = ok("task_result", {{"task_id", "abc"}, {"grep", "error"}, {"offset", 4096}});
+  EXPECT_EQ(h.daemon.calls().back().params["offset"], 4096);
+  EXPECT_EQ(r["output"], "@8123:error: late\n");
+  EXPECT_EQ(r["truncated"], false);
+}
+
 TEST_F(ToolCalls, TwoWaysOfReadingAtOnceAreRefusedWithoutAskingTheDaemon) {
   for (const json& args :
        {json{{"task_id", "a"}, {"tail_lines", 5}, {"head_lines", 5}},
