@@ -62,6 +62,9 @@ Failure not_found(const std::string& id) {
 
 Finish finish_from(const keeper::Outcome& o) {
   Finish f;
+  // The keeper flushed its outcome file before it exited: a power cut that rolled the store's
+  // commit back would leave the task for reconcile, which records this same end again.
+  f.durable_elsewhere = true;
   f.finished_at_ms = o.finished_at_ms;
   if (o.started_at_ms > 0) f.started_at_ms = o.started_at_ms;
   f.message = o.message;

@@ -261,6 +261,16 @@ void TaskStore::set_stdin_mode(const std::string& id, const std::string& mode) {
 }
 
 bool TaskStore::finish(const std::string& id, const Finish& f) {
+  bool changed = false;
+  auto run = [&] { changed = finish_statement(id, f); };
+  if (f.durable_elsewhere)
+    impl_->unflushed(run);
+  else
+    run();
+  return changed;
+}
+
+bool TaskStore::finish_statement(const std::string& id, const Finish& f) {
   auto& q = impl_->finish;
   q.tryReset();
   q.bind(1, proto::to_string(f.status));
