@@ -29,6 +29,7 @@ struct KeeperSpec {
   int umask = 022;                          // the shell's umask (the keeper's own is 077)
   bool stdin_pipe = false;                  // give the task a stdin the daemon can write to
   std::uint64_t log_cap_bytes = 0;          // output.log's cap (0: none), see log_cap.h
+  bool flush = true;                        // the keeper flushes its records to disk
 };
 
 class KeeperLauncher {

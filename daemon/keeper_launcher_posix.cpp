@@ -135,6 +135,7 @@ std::variant<ProcessIdentity, std::string> PosixKeeperLauncher::launch(const Kee
     args.push_back(std::to_string(*spec.deadline_ms));
   }
   if (spec.stdin_pipe) args.push_back("--stdin-pipe");
+  if (!spec.flush) args.push_back("--no-flush");
   if (spec.log_cap_bytes > 0) {
     args.push_back("--log-cap");
     args.push_back(std::to_string(spec.log_cap_bytes));

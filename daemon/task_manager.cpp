@@ -408,6 +408,7 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   spec.umask = p.umask.value_or(options_.task_umask);
   spec.stdin_pipe = p.stdin_pipe;
   spec.log_cap_bytes = options_.log_cap_bytes;
+  spec.flush = options_.flush;
   if (p.env) {
     for (const auto& [k, v] : *p.env) spec.env.push_back(k + "=" + v);
   } else {

@@ -80,7 +80,9 @@ class TaskStore {
  public:
   // Opens (creating if needed) the database, in WAL mode, and migrates the schema.
   // Throws SQLite::Exception or std::runtime_error with a readable message.
-  explicit TaskStore(const std::filesystem::path& db_path);
+  // `flush`: commits clients are told about wait for the disk (synchronous=FULL); false
+  // (BACKBURNER_DURABILITY=fast): nothing waits (NORMAL), a power cut may lose the last commits.
+  explicit TaskStore(const std::filesystem::path& db_path, bool flush = true);
   ~TaskStore();
   TaskStore(const TaskStore&) = delete;
   TaskStore& operator=(const TaskStore&) = delete;

@@ -172,6 +172,7 @@ int run_keeper(const KeeperOptions& o) {
   if (o.ready_fd >= 0) ::fcntl(o.ready_fd, F_SETFD, FD_CLOEXEC);
   hold_lock(o.lock_fd);
   ::umask(077);
+  fileio::set_flushes(o.flush);
   {
     std::error_code ec;
     g_outcome_space = fileio::ReservedFile::reserve(o.task_dir / kOutcomeFile,
