@@ -418,10 +418,11 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   live = std::make_unique<Live>();
   live->running = false;
   const std::string id = t.id;
-  auto launched = launcher_.launch(spec, [this, id] {
+  auto launched = launcher_.launch(spec, [this, id](std::optional<std::int64_t> shell_pid) {
     auto it = live_.find(id);
     if (it == live_.end()) return;
     it->second->running = true;
+    if (shell_pid) it->second->shell_pid = shell_pid;
     auto waiting = std::move(it->second->on_running);
     it->second->on_running.clear();
     for (auto& done : waiting) done();

@@ -29,7 +29,7 @@ class NoLauncher final : public bb::KeeperLauncher {
  public:
   std::variant<bb::ProcessIdentity, std::string> launch(const bb::KeeperSpec&,
                                                         Running on_running) override {
-    on_running();
+    on_running(std::nullopt);
     return bb::ProcessIdentity{++pid_, 1};
   }
 
