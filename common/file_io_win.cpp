@@ -14,6 +14,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+bool g_flushes = true;  // set once at start, before any thread exists
+
 std::error_code last_error() { return win::last_error_code(); }
 
 // Every file here is opened with all three sharing modes: a reader never stops a writer from
@@ -58,6 +60,9 @@ std::error_code rename_over(const fs::path& from, const fs::path& to, bool durab
 
 }  // namespace
 
+void set_flushes(bool enabled) { g_flushes = enabled; }
+bool flushes() { return g_flushes; }
+
 std::optional<std::string> read_small_file(const fs::path& file, std::size_t max_bytes) {
   win::Handle h(::CreateFileW(file.c_str(), GENERIC_READ, kShareAll, nullptr, OPEN_EXISTING,
                               FILE_ATTRIBUTE_NORMAL, nullptr));
@@ -84,6 +89,7 @@ std::error_code sync_directory(const fs::path& dir) {
   // A directory can be flushed through a handle opened for writing with backup semantics. Not
   // every file system allows it (and MoveFileEx's write-through already covers renames): a
   // refusal is not an error.
+  if (!g_flushes) return {};
   win::Handle h(::CreateFileW(dir.c_str(), GENERIC_WRITE, kShareAll, nullptr, OPEN_EXISTING,
                               FILE_FLAG_BACKUP_SEMANTICS, nullptr));
   if (h) ::FlushFileBuffers(h.get());
@@ -99,9 +105,10 @@ std::error_code replace_file(const fs::path& file, std::string_view content,
                                 FILE_ATTRIBUTE_NORMAL, nullptr));
     if (!h) return last_error();
     ec = write_all_at(h.get(), content, 0);
-    if (!ec && durability == Durability::sync && !::FlushFileBuffers(h.get())) ec = last_error();
+    if (!ec && durability == Durability::sync && g_flushes && !::FlushFileBuffers(h.get()))
+      ec = last_error();
   }
-  if (!ec) ec = rename_over(tmp, file, durability == Durability::sync);
+  if (!ec) ec = rename_over(tmp, file, durability == Durability::sync && g_flushes);
   if (ec) ::DeleteFileW(tmp.c_str());
   return ec;
 }
@@ -130,9 +137,9 @@ class WinReservedFile final : public ReservedFile {
       if (!::SetFileInformationByHandle(h_.get(), FileEndOfFileInfo, &eof, sizeof eof))
         ec = last_error();
     }
-    if (!ec && !::FlushFileBuffers(h_.get())) ec = last_error();
+    if (!ec && g_flushes && !::FlushFileBuffers(h_.get())) ec = last_error();
     h_.reset();
-    if (!ec) ec = rename_over(reserve_, file_, true);
+    if (!ec) ec = rename_over(reserve_, file_, g_flushes);
     if (ec) return ec;
     committed_ = true;
     return {};
@@ -161,7 +168,7 @@ std::unique_ptr<ReservedFile> ReservedFile::reserve(const fs::path& file, std::s
   // unallocated on a sparse-capable volume); flushing makes the allocation stick.
   const std::string zeros(bytes, '\0');
   ec = write_all_at(h.get(), zeros, 0);
-  if (!ec && !::FlushFileBuffers(h.get())) ec = last_error();
+  if (!ec && g_flushes && !::FlushFileBuffers(h.get())) ec = last_error();
   if (ec) {
     h.reset();
     ::DeleteFileW(reserve.c_str());

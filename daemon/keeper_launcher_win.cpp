@@ -8,6 +8,8 @@
 //  3. its request events are created and handed to it (keeper_requests_win.h);
 //  4. its identity (pid, creation time, boot) is written into the task's keeper.lock;
 //  5. it is resumed, and only then released from the launch job's kill-on-close.
+// The keeper's stdout is the write end of its readiness pipe: it writes "shell_pid=N\n" there
+// once the shell runs and closes it (keeper_win.cpp); the daemon reads it on its loop.
 // A daemon that dies before 4 leaves a suspended keeper that the launch job kills; after 4, a
 // keeper the next daemon finds through keeper.lock: alive (a recorded identity of a live process,
 // or the file's lock held) or dead. The keeper locks keeper.lock itself as its first act: a
@@ -16,6 +18,15 @@
 #include "keeper_launcher.h"
 
 #include <windows.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/windows/stream_handle.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
 
 #include "daemon_log.h"
 #include "file_lock_win.h"
@@ -33,14 +44,91 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A keeper that has not reported by then is taken as running anyway (the start is answered
+// without a pid; the task is tracked all the same).
+constexpr std::chrono::seconds kReadyBound{10};
+
 class WinKeeperLauncher final : public KeeperLauncher {
  public:
-  explicit WinKeeperLauncher(fs::path keeper_exe) : exe_(std::move(keeper_exe)) {}
-  std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec) override;
+  WinKeeperLauncher(boost::asio::io_context& io, fs::path keeper_exe)
+      : io_(io), exe_(std::move(keeper_exe)) {}
+  std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec,
+                                                    Running on_running) override;
 
  private:
+  boost::asio::io_context& io_;
   fs::path exe_;
 };
+
+// The readiness pipe: an overlapped pipe instance (our end, read on the loop) and its client end
+// for the keeper's stdout. A named pipe of a unique name: anonymous pipes cannot be overlapped.
+struct ReadyPipe {
+  win::Handle ours;
+  win::Handle theirs;
+};
+
+std::variant<ReadyPipe, std::string> make_ready_pipe() {
+  static std::atomic<unsigned> counter{0};
+  const std::wstring name = L"\\\\.\\pipe\\backburner-ready-" +
+                            std::to_wstring(::GetCurrentProcessId()) + L"-" +
+                            std::to_wstring(counter++) + L"-" + std::to_wstring(::GetTickCount64());
+  ReadyPipe p;
+  p.ours.reset(::CreateNamedPipeW(
+      name.c_str(), PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
+      PIPE_TYPE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1, 0, 4096, 0, nullptr));
+  if (!p.ours) return "cannot create the keeper's readiness pipe: " + win::last_error_text();
+  SECURITY_ATTRIBUTES inheritable{sizeof inheritable, nullptr, TRUE};
+  p.theirs.reset(::CreateFileW(name.c_str(), GENERIC_WRITE, 0, &inheritable, OPEN_EXISTING, 0,
+                               nullptr));
+  if (!p.theirs) return "cannot open the keeper's readiness pipe: " + win::last_error_text();
+  return p;
+}
+
+// Reads the readiness pipe to its end (the keeper closed it, or exited) without blocking the
+// loop, at most kReadyBound, then calls on_running with the shell's pid if the keeper gave it.
+void await_ready(boost::asio::io_context& io, win::Handle pipe,
+                 KeeperLauncher::Running on_running) {
+  struct Wait {
+    Wait(boost::asio::io_context& io, HANDLE h) : pipe(io, h), timer(io) {}
+    boost::asio::windows::stream_handle pipe;
+    boost::asio::steady_timer timer;
+    char buf[64];
+    std::string got;  // "shell_pid=N\n"
+    bool done = false;
+    KeeperLauncher::Running on_running;
+  };
+  auto w = std::make_shared<Wait>(io, pipe.release());
+  w->on_running = std::move(on_running);
+  auto finish = [w] {
+    if (w->done) return;
+    w->done = true;
+    boost::system::error_code ec;
+    w->timer.cancel();
+    w->pipe.close(ec);
+    std::optional<std::int64_t> shell;
+    if (w->got.rfind("shell_pid=", 0) == 0 && w->got.find('\n') != std::string::npos) {
+      char* end = nullptr;
+      const long long pid = std::strtoll(w->got.c_str() + 10, &end, 10);
+      if (pid > 0 && end != nullptr && *end == '\n') shell = pid;
+    }
+    w->on_running(shell);
+  };
+  w->timer.expires_after(kReadyBound);
+  w->timer.async_wait([finish](const boost::system::error_code& ec) {
+    if (!ec) finish();
+  });
+  struct Reader {
+    std::shared_ptr<Wait> w;
+    std::function<void()> finish;
+    void operator()(const boost::system::error_code& ec, std::size_t n) const {
+      if (w->done) return;
+      if (ec) return finish();  // broken_pipe: the keeper closed its end
+      if (w->got.size() < 64) w->got.append(w->buf, n);
+      w->pipe.async_read_some(boost::asio::buffer(w->buf), *this);
+    }
+  };
+  w->pipe.async_read_some(boost::asio::buffer(w->buf), Reader{w, finish});
+}
 
 std::optional<std::uint64_t> creation_time(HANDLE process) {
   FILETIME created{}, exited{}, kernel{}, user{};
@@ -77,8 +165,9 @@ std::string write_identity(const fs::path& lock_file, const keeper::KeeperIdenti
 
 }  // namespace
 
-std::unique_ptr<KeeperLauncher> make_keeper_launcher(fs::path keeper_exe) {
-  return std::make_unique<WinKeeperLauncher>(std::move(keeper_exe));
+std::unique_ptr<KeeperLauncher> make_keeper_launcher(boost::asio::io_context& io,
+                                                     fs::path keeper_exe) {
+  return std::make_unique<WinKeeperLauncher>(io, std::move(keeper_exe));
 }
 
 fs::path default_keeper_path() {
@@ -88,7 +177,8 @@ fs::path default_keeper_path() {
   return self.parent_path() / "backburner-keeper.exe";
 }
 
-std::variant<ProcessIdentity, std::string> WinKeeperLauncher::launch(const KeeperSpec& spec) {
+std::variant<ProcessIdentity, std::string> WinKeeperLauncher::launch(const KeeperSpec& spec,
+                                                                    Running on_running) {
   const fs::path lock_file = spec.task_dir / keeper::kKeeperLock;
   std::vector<std::string> args = {path_utf8(exe_), "--task-dir", path_utf8(spec.task_dir),
                                    "--cwd", spec.cwd, "--grace-ms", std::to_string(spec.grace_ms)};
@@ -97,6 +187,7 @@ std::variant<ProcessIdentity, std::string> WinKeeperLauncher::launch(const Keepe
     args.push_back(std::to_string(*spec.deadline_ms));
   }
   if (spec.stdin_pipe) args.push_back("--stdin-pipe");
+  if (!spec.flush) args.push_back("--no-flush");
   if (spec.log_cap_bytes > 0) {
     args.push_back("--log-cap");
     args.push_back(std::to_string(spec.log_cap_bytes));
@@ -120,6 +211,10 @@ std::variant<ProcessIdentity, std::string> WinKeeperLauncher::launch(const Keepe
     return "cannot open " + path_utf8(spec.task_dir / keeper::kKeeperLog) + ": " +
            win::last_error_text();
 
+  auto ready = make_ready_pipe();
+  if (auto* err = std::get_if<std::string>(&ready)) return *err;
+  ReadyPipe& ready_pipe = std::get<ReadyPipe>(ready);
+
   win::Handle launch_job(::CreateJobObjectW(nullptr, nullptr));
   if (!launch_job || !set_kill_on_close(launch_job.get(), true))
     return "cannot create the keeper's launch job: " + win::last_error_text();
@@ -128,6 +223,7 @@ std::variant<ProcessIdentity, std::string> WinKeeperLauncher::launch(const Keepe
   ls.program = exe_;
   ls.command_line = command_line;
   ls.environment = spec.env;
+  ls.std_out = ready_pipe.theirs.get();
   ls.std_err = log.get();
   ls.creation_flags = CREATE_NO_WINDOW | CREATE_NEW_PROCESS_GROUP;
   ls.job = launch_job.get();
@@ -154,6 +250,9 @@ std::variant<ProcessIdentity, std::string> WinKeeperLauncher::launch(const Keepe
     return abandon("cannot write " + path_utf8(lock_file) + ": " + err);
   if (::ResumeThread(keeper.thread.get()) == static_cast<DWORD>(-1))
     return abandon("cannot resume the keeper: " + win::last_error_text());
+  // The keeper holds the only write end now: the pipe ends when it reports or exits.
+  ready_pipe.theirs.reset();
+  await_ready(io_, std::move(ready_pipe.ours), std::move(on_running));
   // From here the keeper is recorded and runs: it must outlive us.
   if (!set_kill_on_close(launch_job.get(), false))
     daemon_log("warning: keeper " + std::to_string(id.pid) +

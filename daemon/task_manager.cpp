@@ -40,6 +40,8 @@ struct TaskManager::Live {
   std::unique_ptr<boost::asio::steady_timer> retry_timer;  // a watch or a record to try again
   std::optional<Finish> pending_finish;  // an end the store could not take yet
   std::vector<std::int64_t> pending_survivors;
+  bool running = true;  // the keeper has started the shell (false between launch and then)
+  std::vector<std::function<void()>> on_running;
 };
 
 struct TaskManager::Waiter {
@@ -61,6 +63,9 @@ Failure not_found(const std::string& id) {
 
 Finish finish_from(const keeper::Outcome& o) {
   Finish f;
+  // The keeper flushed its outcome file before it exited: a power cut that rolled the store's
+  // commit back would leave the task for reconcile, which records this same end again.
+  f.durable_elsewhere = true;
   f.finished_at_ms = o.finished_at_ms;
   if (o.started_at_ms > 0) f.started_at_ms = o.started_at_ms;
   f.message = o.message;
@@ -404,12 +409,25 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   spec.umask = p.umask.value_or(options_.task_umask);
   spec.stdin_pipe = p.stdin_pipe;
   spec.log_cap_bytes = options_.log_cap_bytes;
+  spec.flush = options_.flush;
   if (p.env) {
     for (const auto& [k, v] : *p.env) spec.env.push_back(k + "=" + v);
   } else {
     spec.env = options_.daemon_env;
   }
-  auto launched = launcher_.launch(spec);
+  auto& live = live_[t.id];
+  live = std::make_unique<Live>();
+  live->running = false;
+  const std::string id = t.id;
+  auto launched = launcher_.launch(spec, [this, id](std::optional<std::int64_t> shell_pid) {
+    auto it = live_.find(id);
+    if (it == live_.end()) return;
+    it->second->running = true;
+    if (shell_pid) it->second->shell_pid = shell_pid;
+    auto waiting = std::move(it->second->on_running);
+    it->second->on_running.clear();
+    for (auto& done : waiting) done();
+  });
   if (auto* err = std::get_if<std::string>(&launched)) return fail(*err);
   const ProcessIdentity keeper = std::get<ProcessIdentity>(launched);
   const std::int64_t started = now_ms();
@@ -428,6 +446,12 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   proto::TaskView v = view(t);
   for (auto* l : listeners_) l->task_changed(v);
   return v;
+}
+
+void TaskManager::when_running(const std::string& task_id, std::function<void()> done) {
+  auto it = live_.find(task_id);
+  if (it == live_.end() || it->second->running) return done();
+  it->second->on_running.push_back(std::move(done));
 }
 
 void TaskManager::watch_keeper(const std::string& id, const ProcessIdentity& keeper) {
@@ -522,6 +546,12 @@ void TaskManager::finish(const std::string& id, const Finish& f,
   if (auto it = live_.find(id); it != live_.end()) {
     live = std::move(it->second);
     live_.erase(it);
+  }
+  if (live) {
+    // A task that ended before its keeper reported it running: whoever waits for that, learns
+    // the end instead.
+    for (auto& done : live->on_running) done();
+    live->on_running.clear();
   }
   if (live && !live->cancels.empty()) {
     if (live->cancel_timer) live->cancel_timer->cancel();

@@ -10,7 +10,6 @@ RpcError transport_error(std::string message) {
   return RpcError{kTransportError, std::move(message), nullptr};
 }
 
-
 }  // namespace
 
 DaemonClient::DaemonClient(DaemonClientConfig config) : config_(std::move(config)) {}
@@ -28,13 +27,19 @@ std::variant<RpcClient, RpcError> DaemonClient::acquire() {
     return transport_error("Cannot locate the backburner daemon: " + config_.paths_error +
                            ". Set HOME or BACKBURNER_HOME in this MCP server's environment.");
   }
-  auto connected = connect_or_start_daemon(*config_.paths, config_.autostart);
-  if (auto* msg = std::get_if<std::string>(&connected)) {
-    return transport_error("Could not reach the backburner daemon: " + *msg + ".");
-  }
-  RpcClient c = std::get<RpcClient>(std::move(connected));
-  auto hello = c.hello(config_.hello);
-  if (auto* e = std::get_if<RpcError>(&hello)) {
+  // A daemon that was exiting may accept the connection and then close it before hello is
+  // answered: the second attempt reaches its successor, or starts one.
+  for (int attempt = 0;; ++attempt) {
+    auto connected = connect_or_start_daemon(*config_.paths, config_.autostart);
+    if (auto* msg = std::get_if<std::string>(&connected)) {
+      return transport_error("Could not reach the backburner daemon: " + *msg + ".");
+    }
+    RpcClient c = std::get<RpcClient>(std::move(connected));
+    auto hello = c.hello(config_.hello);
+    auto* e = std::get_if<RpcError>(&hello);
+    if (e == nullptr) return c;
+    if (e->code == kTransportError && attempt == 0) continue;
+
     RpcError out = *e;
     if (e->code == kTransportError) {
       out.message = "The backburner daemon closed the connection at hello: " + e->message + ".";
@@ -49,7 +54,6 @@ std::variant<RpcClient, RpcError> DaemonClient::acquire() {
     }
     return out;
   }
-  return c;
 }
 
 void DaemonClient::release(RpcClient conn) {
@@ -59,7 +63,11 @@ void DaemonClient::release(RpcClient conn) {
 
 CallOutcome DaemonClient::call(std::string_view method, const json& params,
                                std::chrono::milliseconds timeout, CancelToken& cancel) {
-  const bool resend_is_safe = method != proto::method::kTaskStart;
+  // A start is resent only with an idempotency key: the daemon then answers a repeat with the
+  // task the first attempt made, so the command never runs twice.
+  const bool is_start = method == proto::method::kTaskStart;
+  const bool resend_is_safe =
+      !is_start || (params.is_object() && params.contains("idempotency_key"));
   for (int attempt = 0;; ++attempt) {
     if (cancel.cancelled()) return transport_error("cancelled");
     auto acquired = acquire();
@@ -86,6 +94,13 @@ CallOutcome DaemonClient::call(std::string_view method, const json& params,
     if (!resend_is_safe) {
       return transport_error(
           "The connection to the backburner daemon broke after the start request was sent (" +
+          error->message +
+          "), so the task may or may not have started. Check with list_tasks "
+          "before starting it again.");
+    }
+    if (attempt > 0 && is_start) {
+      return transport_error(
+          "The connection to the backburner daemon broke twice while starting the task (" +
           error->message +
           "), so the task may or may not have started. Check with list_tasks "
           "before starting it again.");

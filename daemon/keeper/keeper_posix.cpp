@@ -3,7 +3,10 @@
 #include <cstdarg>
 #include <csignal>
 #include <cstdio>
+#include <algorithm>
+#include <initializer_list>
 #include <memory>
+#include <vector>
 #include <optional>
 #include <string>
 #include <variant>
@@ -130,6 +133,30 @@ void hold_lock(int lock_fd) {
     log_line("cannot record the keeper's identity in %s", kKeeperLock);
 }
 
+// Closes every descriptor from 3 up but the ones in `keep` (-1 entries ignored).
+void close_all_but(std::initializer_list<int> keep) {
+  std::vector<unsigned> kept;
+  for (int fd : keep)
+    if (fd >= 3) kept.push_back(static_cast<unsigned>(fd));
+  std::sort(kept.begin(), kept.end());
+  unsigned from = 3;
+  for (unsigned fd : kept) {
+    if (fd > from) ::close_range(from, fd - 1, 0);
+    from = fd + 1;
+  }
+  ::close_range(from, ~0U, 0);
+}
+
+// Tells the daemon that the task runs, and the shell's pid ("shell_pid=N\n"), before anything
+// slower (the run file is flushed to disk): its answer to the start waits for this. Closing the
+// pipe without a line (an early exit) says the task never will.
+void report_running(const KeeperOptions& o, pid_t shell) {
+  if (o.ready_fd < 0) return;
+  const std::string line = "shell_pid=" + std::to_string(shell) + "\n";
+  (void)!::write(o.ready_fd, line.data(), line.size());
+  ::close(o.ready_fd);
+}
+
 // True when the file system holding the task dir has no room left: output written meanwhile
 // may have been lost.
 bool disk_full(const std::filesystem::path& dir) {
@@ -139,20 +166,22 @@ bool disk_full(const std::filesystem::path& dir) {
 
 // How long a writing task goes between two checks of its log's size against the cap.
 constexpr int kLogCheckCoolDownMs = 500;
+// When the log watch starts. A task that ends sooner is checked once, at its end, and never
+// pays for an inotify watch (closing one costs some 10 ms); a log may pass its cap by what the
+// task writes in this first second until that check cuts it.
+constexpr int kLogWatchStartMs = 1000;
 
 }  // namespace
 
 int run_keeper(const KeeperOptions& o) {
   ensure_standard_fds();
-  // Nothing the keeper's starter left open may reach the task; the lock stays with the keeper.
-  if (o.lock_fd >= 0) {
-    if (o.lock_fd > 3) ::close_range(3, static_cast<unsigned>(o.lock_fd) - 1, 0);
-    ::close_range(static_cast<unsigned>(o.lock_fd) + 1, ~0U, 0);
-  } else {
-    ::close_range(3, ~0U, 0);
-  }
+  // Nothing the keeper's starter left open may reach the task; the lock and the readiness pipe
+  // stay with the keeper (close-on-exec: never passed on).
+  close_all_but({o.lock_fd, o.ready_fd});
+  if (o.ready_fd >= 0) ::fcntl(o.ready_fd, F_SETFD, FD_CLOEXEC);
   hold_lock(o.lock_fd);
   ::umask(077);
+  fileio::set_flushes(o.flush);
   {
     std::error_code ec;
     g_outcome_space = fileio::ReservedFile::reserve(o.task_dir / kOutcomeFile,
@@ -221,7 +250,8 @@ int run_keeper(const KeeperOptions& o) {
   if (o.log_cap_bytes > 0) {
     cap.emplace(o.task_dir, o.log_cap_bytes);
     const std::string err =
-        events.watch_writes((o.task_dir / kOutputFile).string(), kLogCheckCoolDownMs);
+        events.watch_writes((o.task_dir / kOutputFile).string(), kLogCheckCoolDownMs,
+                            kLogWatchStartMs);
     if (!err.empty()) log_line("cannot watch the log, so it is not capped: %s", err.c_str());
   }
   // The shell is not reaped yet, so its /proc entry (and start time) exists even if it exited.
@@ -232,6 +262,7 @@ int run_keeper(const KeeperOptions& o) {
   run.shell_start = process_start_time(shell).value_or(0);
   run.started_at_ms = out.started_at_ms;
   run.boot_id = os::boot_id();
+  report_running(o, shell);
   if (!write_run(o.task_dir, run)) log_line("cannot write %s in %s", kRunFile, o.task_dir.c_str());
   log_line("started %s -c (pid %d) in %s", kShell, static_cast<int>(shell), o.cwd.c_str());
 
@@ -239,6 +270,8 @@ int run_keeper(const KeeperOptions& o) {
   Events trigger;
   for (;;) {
     Events ev = events.wait(-1);
+    if (!ev.watch_error.empty())
+      log_line("cannot watch the log, so it is capped only at the end: %s", ev.watch_error.c_str());
     if (ev.output_written && cap) cap->check();
     if (ev.stdin_close && input) {
       input->close_input();
@@ -252,6 +285,7 @@ int run_keeper(const KeeperOptions& o) {
     }
   }
   input.reset();
+  events.stop_watching();
 
   const auto stop = stop_reason(trigger);
   if (stop) log_line("stopping the task: %s", to_string(*stop));

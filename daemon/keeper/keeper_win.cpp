@@ -139,6 +139,30 @@ win::Handle hold_lock(const std::filesystem::path& task_dir) {
   return h;
 }
 
+// The daemon's readiness pipe is our stdout (keeper_launcher_win.cpp): taken off stdout at
+// once (stdout becomes NUL), written once the shell runs. None when started by hand.
+win::Handle g_ready;
+
+void take_ready_pipe() {
+  const HANDLE out = ::GetStdHandle(STD_OUTPUT_HANDLE);
+  if (out == nullptr || out == INVALID_HANDLE_VALUE || ::GetFileType(out) != FILE_TYPE_PIPE) return;
+  g_ready.reset(out);
+  ::SetStdHandle(STD_OUTPUT_HANDLE, ::CreateFileW(L"NUL", GENERIC_WRITE, FILE_SHARE_READ |
+                                                  FILE_SHARE_WRITE, nullptr, OPEN_EXISTING, 0,
+                                                  nullptr));
+}
+
+// Tells the daemon that the task runs, and the shell's pid, before anything slower: its answer
+// to the start waits for this. Closing the pipe without a line (an early exit) says the task
+// never will.
+void report_running(DWORD shell) {
+  if (!g_ready) return;
+  const std::string line = "shell_pid=" + std::to_string(shell) + "\n";
+  DWORD n = 0;
+  ::WriteFile(g_ready.get(), line.data(), static_cast<DWORD>(line.size()), &n, nullptr);
+  g_ready.reset();
+}
+
 std::unique_ptr<fileio::ReservedFile> g_outcome_space;
 
 int finish(const KeeperOptions& o, const Outcome& out) {
@@ -185,6 +209,8 @@ enum class Wake { shell_exited, cancel, deadline, stop, stdin_close, other };
 
 int run_keeper(const KeeperOptions& o) {
   ::SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
+  take_ready_pipe();
+  fileio::set_flushes(o.flush);
   g_stop_event = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
   g_stopped_event = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
   const win::Handle lock = hold_lock(o.task_dir);
@@ -266,6 +292,7 @@ int run_keeper(const KeeperOptions& o) {
   std::optional<LogCap> cap;
   if (o.log_cap_bytes > 0) cap.emplace(o.task_dir, o.log_cap_bytes);
 
+  report_running(job.shell_pid());
   RunRecord run;
   run.keeper_pid = my_pid;
   run.keeper_start = my_start;

@@ -22,4 +22,9 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+bool all_tests_required() {
+  const char* v = std::getenv("BB_TESTS_REQUIRE_ALL");
+  return v != nullptr && *v != '\0' && std::string(v) != "0";
+}
+
 }  // namespace bb::test
