@@ -8,8 +8,9 @@
 //  3. its request events are created and handed to it (keeper_requests_win.h);
 //  4. its identity (pid, creation time, boot) is written into the task's keeper.lock;
 //  5. it is resumed, and only then released from the launch job's kill-on-close.
-// The keeper's stdout is the write end of its readiness pipe: it writes "shell_pid=N\n" there
-// once the shell runs and closes it (keeper_win.cpp); the daemon reads it on its loop.
+// The keeper's stdout (--ready-fd 1) is the write end of its readiness pipe: it writes
+// "shell_pid=N\n" there once the shell runs and closes it (keeper_win.cpp); the daemon reads it
+// on its loop.
 // A daemon that dies before 4 leaves a suspended keeper that the launch job kills; after 4, a
 // keeper the next daemon finds through keeper.lock: alive (a recorded identity of a live process,
 // or the file's lock held) or dead. The keeper locks keeper.lock itself as its first act: a
@@ -181,7 +182,8 @@ std::variant<ProcessIdentity, std::string> WinKeeperLauncher::launch(const Keepe
                                                                     Running on_running) {
   const fs::path lock_file = spec.task_dir / keeper::kKeeperLock;
   std::vector<std::string> args = {path_utf8(exe_), "--task-dir", path_utf8(spec.task_dir),
-                                   "--cwd", spec.cwd, "--grace-ms", std::to_string(spec.grace_ms)};
+                                   "--cwd", spec.cwd, "--grace-ms", std::to_string(spec.grace_ms),
+                                   "--ready-fd", "1"};
   if (spec.deadline_ms) {
     args.push_back("--deadline-ms");
     args.push_back(std::to_string(*spec.deadline_ms));

@@ -55,9 +55,12 @@ std::variant<KeeperOptions, UsageError, HelpRequested> parse_keeper_args(int arg
       if (!parse_int64(value, v)) return UsageError{"--deadline-ms needs an integer (epoch ms)"};
       o.deadline_ms = v;
     } else if (arg == "--lock-fd" || arg == "--ready-fd") {
+      // The readiness pipe may be stdout (1), as on Windows; the lock is never a standard one.
+      const std::int64_t lowest = arg == "--ready-fd" ? 1 : 3;
       std::int64_t v = 0;
-      if (!parse_int64(value, v) || v < 3 || v > 1024)
-        return UsageError{std::string(arg) + " needs a descriptor number from 3 to 1024"};
+      if (!parse_int64(value, v) || v < lowest || v > 1024)
+        return UsageError{std::string(arg) + " needs a descriptor number from " +
+                          std::to_string(lowest) + " to 1024"};
       (arg == "--lock-fd" ? o.lock_fd : o.ready_fd) = static_cast<int>(v);
     } else if (arg == "--umask") {
       unsigned v = 0;

@@ -20,8 +20,9 @@ struct KeeperOptions {
   // The inherited descriptor holding the task's keeper lock (keeper_files.h), kept for the
   // keeper's whole life; -1 when started without one (tests).
   int lock_fd = -1;
-  // The write end of the daemon's readiness pipe, closed once the shell runs and `run` is
-  // written; -1 without one.
+  // The write end of the daemon's readiness pipe: the shell's pid is written there once the
+  // shell runs, then it is closed; -1 without one. (On Windows a C runtime descriptor: the
+  // daemon gives the pipe as the keeper's stdout, 1.)
   int ready_fd = -1;
   int umask = 022;                  // the shell's umask
   bool stdin_pipe = false;          // give the shell a stdin the daemon can write to

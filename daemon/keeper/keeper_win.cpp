@@ -13,6 +13,9 @@
 
 #include <windows.h>
 
+#include <fcntl.h>
+#include <io.h>
+
 #include <cstdarg>
 #include <cstdio>
 #include <memory>
@@ -139,17 +142,33 @@ win::Handle hold_lock(const std::filesystem::path& task_dir) {
   return h;
 }
 
-// The daemon's readiness pipe is our stdout (keeper_launcher_win.cpp): taken off stdout at
-// once (stdout becomes NUL), written once the shell runs. None when started by hand.
+// The daemon's readiness pipe (--ready-fd; the daemon gives it as our stdout, descriptor 1,
+// keeper_launcher_win.cpp): taken at once, its descriptor moved to the null device so that
+// nothing written there later can reach the pipe or a reused handle; written once the shell
+// runs. None without --ready-fd (started by hand, or by a test).
 win::Handle g_ready;
 
-void take_ready_pipe() {
-  const HANDLE out = ::GetStdHandle(STD_OUTPUT_HANDLE);
-  if (out == nullptr || out == INVALID_HANDLE_VALUE || ::GetFileType(out) != FILE_TYPE_PIPE) return;
-  g_ready.reset(out);
-  ::SetStdHandle(STD_OUTPUT_HANDLE, ::CreateFileW(L"NUL", GENERIC_WRITE, FILE_SHARE_READ |
-                                                  FILE_SHARE_WRITE, nullptr, OPEN_EXISTING, 0,
-                                                  nullptr));
+void take_ready_pipe(int fd) {
+  if (fd < 0) return;
+  const HANDLE h = reinterpret_cast<HANDLE>(::_get_osfhandle(fd));
+  if (!win::Handle::valid(h) || ::GetFileType(h) != FILE_TYPE_PIPE) {
+    log_line("--ready-fd %d is not a pipe", fd);
+    return;
+  }
+  HANDLE ours = nullptr;
+  if (!::DuplicateHandle(::GetCurrentProcess(), h, ::GetCurrentProcess(), &ours, 0, FALSE,
+                         DUPLICATE_SAME_ACCESS)) {
+    log_line("cannot take the readiness pipe: %s", win::last_error_text().c_str());
+    return;
+  }
+  g_ready.reset(ours);
+  const int null_fd = ::_wopen(L"NUL", _O_WRONLY | _O_BINARY);
+  if (null_fd >= 0) {
+    if (fd == 1) std::fflush(stdout);
+    ::_dup2(null_fd, fd);  // closes the inherited handle; ours is the duplicate
+    ::_close(null_fd);
+    if (fd == 1) ::SetStdHandle(STD_OUTPUT_HANDLE, reinterpret_cast<HANDLE>(::_get_osfhandle(1)));
+  }
 }
 
 // Tells the daemon that the task runs, and the shell's pid, before anything slower: its answer
@@ -209,7 +228,7 @@ enum class Wake { shell_exited, cancel, deadline, stop, stdin_close, other };
 
 int run_keeper(const KeeperOptions& o) {
   ::SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
-  take_ready_pipe();
+  take_ready_pipe(o.ready_fd);
   fileio::set_flushes(o.flush);
   g_stop_event = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
   g_stopped_event = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
