@@ -109,6 +109,17 @@ TEST_F(DaemonTasksWin, CancelEndsATaskThatIgnoresCtrlBreak) {
   EXPECT_FALSE(process_exists(got["pid"].get<std::int64_t>()));
 }
 
+TEST_F(DaemonTasksWin, TheStartAnswerCarriesTheShellsPid) {
+  // The keeper reports its shell's pid on the readiness pipe before the start is answered.
+  json t = d.start_task(child("sleep 60"));
+  ASSERT_TRUE(t.contains("pid")) << t.dump();
+  const std::int64_t pid = t["pid"].get<std::int64_t>();
+  EXPECT_TRUE(process_exists(pid));
+  EXPECT_EQ(d.call("task.get", {{"task_id", t["task_id"]}})["pid"], pid);
+  d.call("task.cancel", {{"task_id", t["task_id"]}});
+  EXPECT_FALSE(process_exists(pid));
+}
+
 TEST_F(DaemonTasksWin, OutputCanBeReadWhileTheTaskStillRuns) {
   json t = d.start_task(cmd::then(cmd::print_line("first"), cmd::sleep(60)));
   json out;
