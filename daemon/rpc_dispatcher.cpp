@@ -124,6 +124,13 @@ const MethodEntry kMethods[] = {
      }},
     {proto::method::kDaemonInfo,
      [](DaemonServices& s, const json&, const Call& c) { c.ok(s.info()); }},
+    {proto::method::kDashboardOpen,
+     [](DaemonServices& s, const json&, const Call& c) {
+       if (!s.open_dashboard)
+         return c.fail(Failure{err::kDashboardUnavailable, "this daemon serves no dashboard",
+                               {{"kind", "dashboard_unavailable"}}});
+       c.deliver(s.open_dashboard());
+     }},
     {proto::method::kDaemonShutdown,
      [](DaemonServices& s, const json&, const Call& c) {
        c.ok(json::object());
