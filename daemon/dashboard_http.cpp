@@ -341,9 +341,17 @@ struct Connection final : EventStream, std::enable_shared_from_this<Connection> 
     });
     http::async_read(socket, buffer, *parser,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->deadline.cancel();
+                       self->disarm_deadline();
                        self->on_read(ec);
                      });
+  }
+
+  // A cancelled timer leaves the reactor's own timer (Linux: a timerfd) set for the old expiry:
+  // one wake-up later, for nothing. An already expired wait in its place re-arms it for now,
+  // while the daemon is awake anyway, and then nothing is left to wake it.
+  void disarm_deadline() {
+    deadline.expires_at(asio::steady_timer::time_point::min());
+    deadline.async_wait([](beast::error_code) {});
   }
 
   void on_read(beast::error_code ec) {
@@ -581,7 +589,7 @@ struct Connection final : EventStream, std::enable_shared_from_this<Connection> 
     beast::error_code ec;
     socket.shutdown(tcp::socket::shutdown_both, ec);
     socket.close(ec);
-    deadline.cancel();
+    disarm_deadline();
     file.reset();
     auto srv = server.lock();
     if (!srv) return;
