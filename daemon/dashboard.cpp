@@ -1,6 +1,7 @@
 #include "dashboard.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -90,6 +91,15 @@ std::optional<long long> integer(const std::map<std::string, std::string>& q, co
   char* end = nullptr;
   const long long v = std::strtoll(it->second.c_str(), &end, 10);
   if (*end != '\0') throw std::invalid_argument(name);
+  return v;
+}
+
+std::optional<double> number(const std::map<std::string, std::string>& q, const char* name) {
+  auto it = q.find(name);
+  if (it == q.end() || it->second.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(it->second.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(v)) throw std::invalid_argument(name);
   return v;
 }
 
@@ -272,9 +282,9 @@ void Dashboard::Api::timeline(const Request& r, const Reply& reply) {
   if (auto f = integer(r.query, "from")) {
     from = *f;
   } else {
-    const double hours = static_cast<double>(integer(r.query, "hours").value_or(6));
+    const double hours = number(r.query, "hours").value_or(6);
     if (hours <= 0 || hours > kMaxTimelineHours)
-      return reply(bad_request("hours must be 1 to 168", "hours"));
+      return reply(bad_request("hours must be more than 0 and at most 168", "hours"));
     from = to - static_cast<std::int64_t>(hours * 3600 * 1000);
   }
   if (from >= to) return reply(bad_request("from must be before to", "from"));

@@ -8,7 +8,7 @@ const STATUS = {
   completed: { icon: '✓', text: 'completed' },
   failed: { icon: '✗', text: 'failed' },
   cancelled: { icon: '⊘', text: 'cancelled' },
-  timed_out: { icon: '⏱', text: 'timed out' },
+  timed_out: { icon: '◷', text: 'timed out' },
   interrupted: { icon: '⚠', text: 'interrupted' },
 };
 
@@ -94,13 +94,19 @@ function fmtBytes(n) {
   return (i ? n.toFixed(n < 10 ? 1 : 0) : n) + ' ' + u[i];
 }
 
+// Formatters are made once: making one per call costs more than the whole table.
+const FMT = {
+  time: new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+  hm: new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' }),
+  day: new Intl.DateTimeFormat([], { month: 'short', day: 'numeric' }),
+};
+
 function fmtTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  const now = new Date();
-  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  if (d.toDateString() === now.toDateString()) return time;
-  return d.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ' ' + time;
+  const time = FMT.time.format(d);
+  if (d.toDateString() === new Date().toDateString()) return time;
+  return FMT.day.format(d) + ' ' + time;
 }
 
 // How long a task has run: finished ones as recorded, running ones up to now.
@@ -735,7 +741,7 @@ function renderTimeline() {
   const to = now;
   const from = to - tl.hours * 3600e3;
   const left = 10;
-  const right = 10;
+  const right = 48;
   const x = (ms) => left + ((Math.max(from, Math.min(to, ms)) - from) / (to - from)) * (width - left - right);
   // Lanes: a task goes in the first lane free at its start.
   const tasks = tl.tasks
@@ -758,8 +764,7 @@ function renderTimeline() {
   const step = niceStep(to - from, width);
   for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
     const d = new Date(t);
-    const label = step >= 24 * 3600e3 ? d.toLocaleDateString([], { month: 'short', day: 'numeric' })
-      : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const label = step >= 24 * 3600e3 ? FMT.day.format(d) : FMT.hm.format(d);
     axis.append(svg('line', { x1: x(t), x2: x(t), y1: 18, y2: height }), svg('text', { x: x(t) + 3, y: 13, text: '' }));
     axis.lastChild.textContent = label;
   }
@@ -775,9 +780,11 @@ function renderTimeline() {
     const end = t.status === 'working' ? 'running' : STATUS[t.status]?.text + (t.exit_code !== undefined ? ` (exit ${t.exit_code})` : t.signal ? ` (${t.signal})` : '');
     title.textContent = `${t.task_id} · ${end} · ${fmtDuration((t.e - t.s) / 1000)}\n${t.command}`;
     a.append(title, svg('rect', { x: x1, y, width: w, height: laneH - 5, rx: 3, class: `bar-${t.status}` }));
-    if (w > 60) {
+    const fits = Math.floor((w - 8) / 6.8);  // characters of the 11px label that fit the bar
+    if (fits >= 6) {
       const label = svg('text', { x: x1 + 4, y: y + laneH - 9, class: 'lbl' });
-      label.textContent = (t.label ? `[${t.label}] ` : '') + t.command.slice(0, Math.floor(w / 7));
+      const full = (t.label ? `[${t.label}] ` : '') + t.command;
+      label.textContent = full.length > fits ? full.slice(0, fits - 1) + '…' : full;
       a.append(label);
     }
     bars.append(a);
@@ -860,12 +867,6 @@ function connect() {
 }
 
 async function main() {
-  try {
-    const s = await api('/api/session');
-    state.csrf = s.csrf;
-  } catch (e) {
-    return;
-  }
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); readFilters(); });
   $('f-status').addEventListener('change', readFilters);
   $('f-clear').addEventListener('click', () => { $('filters').reset(); readFilters(); });
@@ -892,8 +893,14 @@ async function main() {
     // Escape leaves a task's page (a dialog handles its own Escape first).
     if (e.key === 'Escape' && state.view === 'task' && !$('confirm').open && document.activeElement?.tagName !== 'INPUT') location.hash = '#/';
   });
-  route();
+  // The stream, the first reads and the CSRF token (needed only for changes) go out together.
   connect();
+  route();
+  try {
+    state.csrf = (await api('/api/session')).csrf;
+  } catch {
+    // a page that is not signed in says so in its banner
+  }
 }
 
 main();
