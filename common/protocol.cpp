@@ -117,6 +117,14 @@ json task_list_json(const std::vector<TaskView>& tasks) {
   return a;
 }
 
+std::string task_id_field(const Obj& o, const char* key) {
+  std::string id = o.string(key);
+  if (id.size() > kMaxTaskIdBytes)
+    fail(o.field(key) + " is " + std::to_string(id.size()) + " bytes; task ids are at most " +
+         std::to_string(kMaxTaskIdBytes));
+  return id;
+}
+
 std::vector<std::string> id_list(const Obj& o, const char* key, std::size_t max, bool required) {
   const json* ids = required ? &o.require(key, "array of task ids") : o.find(key);
   std::vector<std::string> out;
@@ -126,9 +134,13 @@ std::vector<std::string> id_list(const Obj& o, const char* key, std::size_t max,
   if (ids->size() > max)
     fail(o.field(key) + " may list at most " + std::to_string(max) + " task ids, got " +
          std::to_string(ids->size()));
-  for (std::size_t i = 0; i < ids->size(); ++i)
-    out.push_back(
-        Obj::string_value((*ids)[i], o.field(key) + "[" + std::to_string(i) + "]", true));
+  for (std::size_t i = 0; i < ids->size(); ++i) {
+    const std::string item = o.field(key) + "[" + std::to_string(i) + "]";
+    out.push_back(Obj::string_value((*ids)[i], item, true));
+    if (out.back().size() > kMaxTaskIdBytes)
+      fail(item + " is " + std::to_string(out.back().size()) + " bytes; task ids are at most " +
+           std::to_string(kMaxTaskIdBytes));
+  }
   return out;
 }
 

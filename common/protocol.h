@@ -18,6 +18,9 @@ inline constexpr int kProtocolVersion = 1;
 inline constexpr std::size_t kMaxLineBytes = 16u * 1024 * 1024;
 // The kernel refuses a single exec argument longer than MAX_ARG_STRLEN (128 KiB).
 inline constexpr std::size_t kMaxCommandBytes = 128 * 1024 - 1;
+// A task id the daemon made is 10 characters; anything past this many bytes cannot be one, and
+// is refused before it can be echoed back in an error (a 16 MiB id would make a 32 MiB answer).
+inline constexpr std::size_t kMaxTaskIdBytes = 64;
 // Upper bound on a task's timeout (about 10 years): keeps deadline arithmetic far from overflow.
 inline constexpr double kMaxTimeoutSeconds = 315360000;
 inline constexpr int kDefaultTailLines = 100;

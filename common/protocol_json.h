@@ -278,6 +278,8 @@ void read_progress(const Obj& o, Progress& p);
 void read_task_view(const Obj& o, TaskView& t);
 std::vector<TaskView> task_list(const Obj& o, const char* key);
 nlohmann::json task_list_json(const std::vector<TaskView>& tasks);
+// A task id param (required, at most kMaxTaskIdBytes).
+std::string task_id_field(const Obj& o, const char* key);
 // An array of task ids: at most `max`; when `required`, present and non-empty.
 std::vector<std::string> id_list(const Obj& o, const char* key, std::size_t max, bool required);
 }  // namespace bb::proto::detail

@@ -57,7 +57,7 @@ void to_json(json& j, const OutputParams& p) {
 }
 void from_json(const json& j, OutputParams& p) {
   Obj o = Obj::top(j, "params");
-  p.task_id = o.string("task_id");
+  p.task_id = task_id_field(o, "task_id");
   p.tail_lines = opt_int_in(o, "tail_lines", 1, kMaxTailLines);
   p.head_lines = opt_int_in(o, "head_lines", 1, kMaxTailLines);
   p.offset = o.opt_uint("offset");

@@ -77,7 +77,7 @@ void from_json(const json& j, StartParams& p) {
 
 void to_json(json& j, const TaskIdParams& p) { j = json{{"task_id", p.task_id}}; }
 void from_json(const json& j, TaskIdParams& p) {
-  p.task_id = Obj::top(j, "params").string("task_id");
+  p.task_id = task_id_field(Obj::top(j, "params"), "task_id");
 }
 
 void to_json(json& j, const CancelResult& r) {
@@ -186,7 +186,7 @@ void to_json(json& j, const InputParams& p) {
 }
 void from_json(const json& j, InputParams& p) {
   Obj o = Obj::top(j, "params");
-  p.task_id = o.string("task_id");
+  p.task_id = task_id_field(o, "task_id");
   p.text = o.opt_string("text").value_or("");
   if (p.text.size() > kMaxInputBytes)
     fail("text is " + std::to_string(p.text.size()) + " bytes; at most " +

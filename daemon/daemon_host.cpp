@@ -166,7 +166,7 @@ int run_daemon(DaemonOptions options) {
     return readiness.fail(kExitFailed, "cannot open " + paths.db.string() + ": " + e.what());
   }
   std::vector<std::string> warnings;
-  auto launcher = make_keeper_launcher(default_keeper_path());
+  auto launcher = make_keeper_launcher(io, default_keeper_path());
   auto watcher = make_process_watcher(io);
   TaskManagerOptions topts;
   topts.grace_ms = grace_ms_from_env();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,10 @@
 #include <vector>
 
 #include "process_identity.h"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace bb {
 
@@ -29,17 +34,24 @@ struct KeeperSpec {
 class KeeperLauncher {
  public:
   virtual ~KeeperLauncher() = default;
-  // The started keeper's identity, or a message saying why it could not start.
+  // Called on the Asio thread once the keeper has started the task's shell and recorded it
+  // (its run file, with the shell's pid, exists), or has given up, or a bound passed: a start
+  // is answered then, so that the answer carries the shell's pid and the task's stdin exists.
+  using Running = std::function<void()>;
+  // The started keeper's identity, or a message saying why it could not start (then
+  // `on_running` is never called).
   // Before the keeper exists its liveness lock (keeper_files.h, kKeeperLock) is taken, and the
   // keeper inherits it: from the first instant a crash of the daemon could leave a keeper
   // unrecorded, the lock says that it lives.
-  virtual std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec) = 0;
+  virtual std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec,
+                                                            Running on_running) = 0;
 };
 
 // The real one: posix_spawn (never fork from the multi-component daemon), a new session so
 // that signals aimed at the daemon's group never reach tasks, only fds 0-2 and the lock
 // inherited.
-std::unique_ptr<KeeperLauncher> make_keeper_launcher(std::filesystem::path keeper_exe);
+std::unique_ptr<KeeperLauncher> make_keeper_launcher(boost::asio::io_context& io,
+                                                     std::filesystem::path keeper_exe);
 
 // backburner-keeper next to the running executable, unless BACKBURNER_KEEPER names another.
 std::filesystem::path default_keeper_path();

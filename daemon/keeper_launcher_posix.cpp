@@ -3,8 +3,13 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <chrono>
 #include <cstring>
+#include <memory>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/file.h>
@@ -22,14 +27,62 @@ namespace {
 // The keeper finds its lock on this descriptor.
 constexpr int kLockFd = 3;
 
+// The keeper finds the write end of its readiness pipe here: it closes it once the shell runs
+// and its run file is written (or it gives up).
+constexpr int kReadyFd = 4;
+// A keeper that has not reported by then is taken as running anyway (the start is answered
+// without a pid; the task is tracked all the same).
+constexpr std::chrono::seconds kReadyBound{10};
+
 class PosixKeeperLauncher final : public KeeperLauncher {
  public:
-  explicit PosixKeeperLauncher(fs::path keeper_exe) : exe_(std::move(keeper_exe)) {}
-  std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec) override;
+  PosixKeeperLauncher(boost::asio::io_context& io, fs::path keeper_exe)
+      : io_(io), exe_(std::move(keeper_exe)) {}
+  std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec,
+                                                    Running on_running) override;
 
  private:
+  boost::asio::io_context& io_;
   fs::path exe_;
 };
+
+// Waits for the readiness pipe's end (EOF: the keeper closed it, or exited) without blocking
+// the loop, at most kReadyBound.
+void await_ready(boost::asio::io_context& io, int fd, KeeperLauncher::Running on_running) {
+  struct Wait {
+    Wait(boost::asio::io_context& io, int fd) : pipe(io, fd), timer(io) {}
+    boost::asio::posix::stream_descriptor pipe;
+    boost::asio::steady_timer timer;
+    char buf[64];
+    bool done = false;
+    KeeperLauncher::Running on_running;
+  };
+  auto w = std::make_shared<Wait>(io, fd);
+  w->on_running = std::move(on_running);
+  auto finish = [w] {
+    if (w->done) return;
+    w->done = true;
+    boost::system::error_code ec;
+    w->timer.cancel();
+    w->pipe.close(ec);
+    w->on_running();
+  };
+  w->timer.expires_after(kReadyBound);
+  w->timer.async_wait([finish](const boost::system::error_code& ec) {
+    if (!ec) finish();
+  });
+  // Read until EOF (the keeper writes nothing; it only closes its end).
+  struct Reader {
+    std::shared_ptr<Wait> w;
+    std::function<void()> finish;
+    void operator()(const boost::system::error_code& ec, std::size_t) const {
+      if (w->done) return;
+      if (ec) return finish();
+      w->pipe.async_read_some(boost::asio::buffer(w->buf), *this);
+    }
+  };
+  w->pipe.async_read_some(boost::asio::buffer(w->buf), Reader{w, finish});
+}
 
 std::string octal(int mode) {
   char buf[8];
@@ -39,8 +92,9 @@ std::string octal(int mode) {
 
 }  // namespace
 
-std::unique_ptr<KeeperLauncher> make_keeper_launcher(fs::path keeper_exe) {
-  return std::make_unique<PosixKeeperLauncher>(std::move(keeper_exe));
+std::unique_ptr<KeeperLauncher> make_keeper_launcher(boost::asio::io_context& io,
+                                                     fs::path keeper_exe) {
+  return std::make_unique<PosixKeeperLauncher>(io, std::move(keeper_exe));
 }
 
 fs::path default_keeper_path() {
@@ -50,7 +104,8 @@ fs::path default_keeper_path() {
   return self.parent_path() / "backburner-keeper";
 }
 
-std::variant<ProcessIdentity, std::string> PosixKeeperLauncher::launch(const KeeperSpec& spec) {
+std::variant<ProcessIdentity, std::string> PosixKeeperLauncher::launch(const KeeperSpec& spec,
+                                                                      Running on_running) {
   // The liveness lock, taken before the keeper exists and inherited by it (flock locks belong
   // to the open file, which the keeper's descriptor keeps open): if this daemon dies at any
   // moment from here on, the next one finds the lock held for as long as the keeper lives.
@@ -63,10 +118,17 @@ std::variant<ProcessIdentity, std::string> PosixKeeperLauncher::launch(const Kee
     return "cannot lock " + lock_path + ": " + err;
   }
 
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) {
+    const std::string err = std::strerror(errno);
+    ::close(lock);
+    return "cannot create a pipe for the keeper: " + err;
+  }
   std::vector<std::string> args = {exe_.string(),  "--task-dir", spec.task_dir.string(),
                                    "--cwd",        spec.cwd,     "--grace-ms",
                                    std::to_string(spec.grace_ms), "--lock-fd",
-                                   std::to_string(kLockFd),       "--umask",
+                                   std::to_string(kLockFd),       "--ready-fd",
+                                   std::to_string(kReadyFd),      "--umask",
                                    octal(spec.umask)};
   if (spec.deadline_ms) {
     args.push_back("--deadline-ms");
@@ -97,7 +159,8 @@ std::variant<ProcessIdentity, std::string> PosixKeeperLauncher::launch(const Kee
   // dup2 onto a new number clears close-on-exec: the keeper gets the lock and nothing else of
   // the daemon's (its socket, its database, client connections).
   posix_spawn_file_actions_adddup2(&fa, lock, kLockFd);
-  posix_spawn_file_actions_addclosefrom_np(&fa, kLockFd + 1);
+  posix_spawn_file_actions_adddup2(&fa, ready[1], kReadyFd);
+  posix_spawn_file_actions_addclosefrom_np(&fa, kReadyFd + 1);
   // The keeper handles these through a signalfd. Starting with them already blocked closes
   // the window before it blocks them itself, in which a cancel (SIGUSR1) would kill it
   // before it could record anything.
@@ -115,8 +178,12 @@ std::variant<ProcessIdentity, std::string> PosixKeeperLauncher::launch(const Kee
   posix_spawnattr_destroy(&attr);
   // The keeper holds the lock now (or nobody does, if it did not start).
   ::close(lock);
-  if (rc != 0)
+  ::close(ready[1]);
+  if (rc != 0) {
+    ::close(ready[0]);
     return "cannot start the keeper " + exe_.string() + ": " + std::strerror(rc);
+  }
+  await_ready(io_, ready[0], std::move(on_running));
   // A child that has not been reaped keeps its /proc entry even if it already exited.
   auto start = process_start_time(pid);
   return ProcessIdentity{pid, start.value_or(0)};

@@ -54,6 +54,21 @@ struct Call {
 
 using Handler = void (*)(DaemonServices&, const json& params, const Call& call);
 
+// A started task is answered once its shell runs: the answer then carries the shell's pid, and
+// the task's stdin (if it has one) can be written to at once.
+void answer_start(DaemonServices& s, const Call& c, Outcome<proto::TaskView> started) {
+  if (std::holds_alternative<Failure>(started)) return c.deliver(started);
+  const std::string id = std::get<proto::TaskView>(started).task_id;
+  s.tasks.when_running(id, [&s, c, id, started = std::move(started)] {
+    try {
+      auto now = s.tasks.get(id);
+      c.deliver(std::holds_alternative<Failure>(now) ? started : now);
+    } catch (const std::exception&) {
+      c.deliver(started);
+    }
+  });
+}
+
 struct MethodEntry {
   const char* name;
   Handler handler;
@@ -67,7 +82,7 @@ const MethodEntry kMethods[] = {
        // A repeat of a start that was made: nothing to check, nothing new to run.
        if (auto repeat = s.tasks.repeated_start(*p)) return c.deliver(*repeat);
        if (s.daemon_policy.empty() && c.session->policy->empty())
-         return c.deliver(s.tasks.start(*p, c.session->client));
+         return answer_start(s, c, s.tasks.start(*p, c.session->client));
        // Matching a command against policies costs time in proportion to the command and the
        // patterns (a client's may be crafted): on a worker, in order with this connection's
        // other checks, so that only this client waits for it.
@@ -79,7 +94,7 @@ const MethodEntry kMethods[] = {
            [&s, c, p](std::optional<Failure> refused) {
              if (refused) return c.fail(*refused);
              try {
-               c.deliver(s.tasks.start(*p, c.session->client));
+               answer_start(s, c, s.tasks.start(*p, c.session->client));
              } catch (const std::exception& e) {
                c.fail(store_failure(e, "internal error in task.start"));
              }

@@ -39,6 +39,8 @@ struct TaskManager::Live {
   std::unique_ptr<boost::asio::steady_timer> retry_timer;  // a watch or a record to try again
   std::optional<Finish> pending_finish;  // an end the store could not take yet
   std::vector<std::int64_t> pending_survivors;
+  bool running = true;  // the keeper has started the shell (false between launch and then)
+  std::vector<std::function<void()>> on_running;
 };
 
 struct TaskManager::Waiter {
@@ -408,7 +410,18 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   } else {
     spec.env = options_.daemon_env;
   }
-  auto launched = launcher_.launch(spec);
+  auto& live = live_[t.id];
+  live = std::make_unique<Live>();
+  live->running = false;
+  const std::string id = t.id;
+  auto launched = launcher_.launch(spec, [this, id] {
+    auto it = live_.find(id);
+    if (it == live_.end()) return;
+    it->second->running = true;
+    auto waiting = std::move(it->second->on_running);
+    it->second->on_running.clear();
+    for (auto& done : waiting) done();
+  });
   if (auto* err = std::get_if<std::string>(&launched)) return fail(*err);
   const ProcessIdentity keeper = std::get<ProcessIdentity>(launched);
   const std::int64_t started = now_ms();
@@ -427,6 +440,12 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   proto::TaskView v = view(t);
   for (auto* l : listeners_) l->task_changed(v);
   return v;
+}
+
+void TaskManager::when_running(const std::string& task_id, std::function<void()> done) {
+  auto it = live_.find(task_id);
+  if (it == live_.end() || it->second->running) return done();
+  it->second->on_running.push_back(std::move(done));
 }
 
 void TaskManager::watch_keeper(const std::string& id, const ProcessIdentity& keeper) {
@@ -521,6 +540,12 @@ void TaskManager::finish(const std::string& id, const Finish& f,
   if (auto it = live_.find(id); it != live_.end()) {
     live = std::move(it->second);
     live_.erase(it);
+  }
+  if (live) {
+    // A task that ended before its keeper reported it running: whoever waits for that, learns
+    // the end instead.
+    for (auto& done : live->on_running) done();
+    live->on_running.clear();
   }
   if (live && !live->cancels.empty()) {
     if (live->cancel_timer) live->cancel_timer->cancel();

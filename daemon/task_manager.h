@@ -62,6 +62,10 @@ class TaskManager {
   // REQUIRES: the command policies allow params.command (policy_failure is how to check).
   Outcome<proto::TaskView> start(const proto::StartParams& params,
                                  const proto::ClientInfo& client);
+  // Calls `done` once the task's keeper has started its shell (so a view carries the shell's
+  // pid and its stdin pipe exists), or at once if it already has or the task is no longer
+  // live. The daemon answers task.start through this.
+  void when_running(const std::string& task_id, std::function<void()> done);
   // A repeated start (its idempotency key already started a task): that task, or a conflict.
   std::optional<Outcome<proto::TaskView>> repeated_start(const proto::StartParams& params);
   Outcome<proto::TaskView> get(const std::string& task_id);

@@ -10,7 +10,6 @@ RpcError transport_error(std::string message) {
   return RpcError{kTransportError, std::move(message), nullptr};
 }
 
-
 }  // namespace
 
 DaemonClient::DaemonClient(DaemonClientConfig config) : config_(std::move(config)) {}
@@ -59,7 +58,11 @@ void DaemonClient::release(RpcClient conn) {
 
 CallOutcome DaemonClient::call(std::string_view method, const json& params,
                                std::chrono::milliseconds timeout, CancelToken& cancel) {
-  const bool resend_is_safe = method != proto::method::kTaskStart;
+  // A start is resent only with an idempotency key: the daemon then answers a repeat with the
+  // task the first attempt made, so the command never runs twice.
+  const bool is_start = method == proto::method::kTaskStart;
+  const bool resend_is_safe =
+      !is_start || (params.is_object() && params.contains("idempotency_key"));
   for (int attempt = 0;; ++attempt) {
     if (cancel.cancelled()) return transport_error("cancelled");
     auto acquired = acquire();
@@ -86,6 +89,13 @@ CallOutcome DaemonClient::call(std::string_view method, const json& params,
     if (!resend_is_safe) {
       return transport_error(
           "The connection to the backburner daemon broke after the start request was sent (" +
+          error->message +
+          "), so the task may or may not have started. Check with list_tasks "
+          "before starting it again.");
+    }
+    if (attempt > 0 && is_start) {
+      return transport_error(
+          "The connection to the backburner daemon broke twice while starting the task (" +
           error->message +
           "), so the task may or may not have started. Check with list_tasks "
           "before starting it again.");

@@ -6,8 +6,10 @@
 // unblocks the call at once; the connection is then discarded.
 //
 // A lost connection (the daemon died or was restarted) is retried once on a new connection,
-// which starts a new daemon if needed, except for task.start once its request may have reached
-// the daemon: a second start could run the command twice, so the error says so instead.
+// which starts a new daemon if needed. A task.start is retried only when it carries an
+// idempotency_key (the shim gives every start one): the daemon answers the repeat with the task
+// the first attempt made. Without a key, or when the retry fails too, the error says that the
+// task may or may not have started.
 #pragma once
 
 #include <mutex>

@@ -8,12 +8,14 @@
 #include <string_view>
 
 #include "daemon_client.h"
+#include "daemon_events.h"
 #include "mcp_server.h"
 #include "os.h"
 #include "policy_config.h"
 #include "process_stdio.h"
 #include "stdio_transport.h"
 #include "task_environment.h"
+#include "task_watch.h"
 #include "tool_catalog.h"
 #include "version.h"
 
@@ -57,13 +59,21 @@ int main(int argc, char** argv) {
     }
     daemon_config.hello.client = {"backburner-mcp", BACKBURNER_VERSION};
     daemon_config.hello.policy = policy_from_env(process_env());
+    DaemonEventsConfig events_config;
+    events_config.paths = daemon_config.paths;
+    events_config.paths_error = daemon_config.paths_error;
+    events_config.hello = daemon_config.hello;
 
+    // Declared in this order so that they go in the reverse one: the server (which unwatches
+    // everything), then the watch (its threads), then the event stream.
     DaemonClient daemon(std::move(daemon_config));
+    DaemonEvents events(std::move(events_config));
+    TaskWatch watch(events, daemon);
     Tools tools(catalog, daemon, std::move(tools_config));
     LineSink out(write_stdout);
     ServerOptions options;
     options.version = BACKBURNER_VERSION;
-    McpServer server(catalog, tools, out, options);
+    McpServer server(catalog, tools, watch, out, options);
 
     read_lines(
         read_stdin, options.max_line_bytes,

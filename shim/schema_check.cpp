@@ -123,6 +123,11 @@ std::optional<std::string> check_object(const json& v, const json& s, const std:
       }
     }
   }
+  if (auto m = s.find("maxProperties");
+      m != s.end() && m->is_number() && v.size() > m->get<std::size_t>()) {
+    return describe(path) + " must have at most " + number_text(*m) + " entries, got " +
+           std::to_string(v.size());
+  }
   const auto extra = s.find("additionalProperties");
   for (const auto& [key, item] : v.items()) {
     if (props != nullptr && props->contains(key)) {

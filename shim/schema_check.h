@@ -1,8 +1,8 @@
 // Checks a JSON value against the subset of JSON Schema (2020-12) that the tool catalogue uses:
-// type, enum, properties, required, additionalProperties, items, minItems, maxItems, minLength,
-// maxLength, minimum, maximum, exclusiveMinimum, exclusiveMaximum. Other keywords (description,
-// default, ...) are annotations and ignored. Used to validate tool arguments with messages a
-// model can act on, and by tests to check results against output schemas.
+// type, enum, properties, required, additionalProperties, maxProperties, items, minItems,
+// maxItems, minLength, maxLength, minimum, maximum, exclusiveMinimum, exclusiveMaximum. Other
+// keywords (description, default, ...) are annotations and ignored. Used to validate tool arguments
+// with messages a model can act on, and by tests to check results against output schemas.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -14,7 +14,7 @@ bool parse_int64(std::string_view s, std::int64_t& out) {
 
 const char* keeper_usage() {
   return "usage: backburner-keeper --task-dir DIR --cwd DIR [--deadline-ms EPOCH_MS] "
-         "[--grace-ms N] [--lock-fd N] [--umask OCTAL] [--stdin-pipe] [--log-cap BYTES] "
+         "[--grace-ms N] [--lock-fd N] [--ready-fd N] [--umask OCTAL] [--stdin-pipe] [--log-cap BYTES] "
          "-- COMMAND\n";
 }
 
@@ -36,7 +36,7 @@ std::variant<KeeperOptions, UsageError, HelpRequested> parse_keeper_args(int arg
       continue;
     }
     if (arg != "--task-dir" && arg != "--cwd" && arg != "--deadline-ms" && arg != "--grace-ms" &&
-        arg != "--lock-fd" && arg != "--umask" && arg != "--log-cap")
+        arg != "--lock-fd" && arg != "--ready-fd" && arg != "--umask" && arg != "--log-cap")
       return UsageError{"unknown option " + std::string(arg)};
     if (i + 1 >= argc) return UsageError{"missing value for " + std::string(arg)};
     std::string_view value = argv[++i];
@@ -48,11 +48,11 @@ std::variant<KeeperOptions, UsageError, HelpRequested> parse_keeper_args(int arg
       std::int64_t v = 0;
       if (!parse_int64(value, v)) return UsageError{"--deadline-ms needs an integer (epoch ms)"};
       o.deadline_ms = v;
-    } else if (arg == "--lock-fd") {
+    } else if (arg == "--lock-fd" || arg == "--ready-fd") {
       std::int64_t v = 0;
       if (!parse_int64(value, v) || v < 3 || v > 1024)
-        return UsageError{"--lock-fd needs a descriptor number from 3 to 1024"};
-      o.lock_fd = static_cast<int>(v);
+        return UsageError{std::string(arg) + " needs a descriptor number from 3 to 1024"};
+      (arg == "--lock-fd" ? o.lock_fd : o.ready_fd) = static_cast<int>(v);
     } else if (arg == "--umask") {
       unsigned v = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v, 8);

@@ -1,6 +1,6 @@
 // The keeper's command line:
 //   backburner-keeper --task-dir DIR --cwd DIR [--deadline-ms EPOCH_MS] [--grace-ms N]
-//                     [--lock-fd N] [--umask OCTAL] [--stdin-pipe] [--log-cap BYTES] -- COMMAND
+//                     [--lock-fd N] [--ready-fd N] [--umask OCTAL] [--stdin-pipe] [--log-cap BYTES] -- COMMAND
 // COMMAND is exactly one argument, handed to `/bin/sh -c` unchanged.
 #pragma once
 
@@ -20,6 +20,9 @@ struct KeeperOptions {
   // The inherited descriptor holding the task's keeper lock (keeper_files.h), kept for the
   // keeper's whole life; -1 when started without one (tests).
   int lock_fd = -1;
+  // The write end of the daemon's readiness pipe, closed once the shell runs and `run` is
+  // written; -1 without one.
+  int ready_fd = -1;
   int umask = 022;                  // the shell's umask
   bool stdin_pipe = false;          // give the shell a stdin the daemon can write to
   std::uint64_t log_cap_bytes = 0;  // cap on output.log (0: none): see log_cap_posix.h

@@ -3,7 +3,10 @@
 #include <cstdarg>
 #include <csignal>
 #include <cstdio>
+#include <algorithm>
+#include <initializer_list>
 #include <memory>
+#include <vector>
 #include <optional>
 #include <string>
 #include <variant>
@@ -130,6 +133,25 @@ void hold_lock(int lock_fd) {
     log_line("cannot record the keeper's identity in %s", kKeeperLock);
 }
 
+// Closes every descriptor from 3 up but the ones in `keep` (-1 entries ignored).
+void close_all_but(std::initializer_list<int> keep) {
+  std::vector<unsigned> kept;
+  for (int fd : keep)
+    if (fd >= 3) kept.push_back(static_cast<unsigned>(fd));
+  std::sort(kept.begin(), kept.end());
+  unsigned from = 3;
+  for (unsigned fd : kept) {
+    if (fd > from) ::close_range(from, fd - 1, 0);
+    from = fd + 1;
+  }
+  ::close_range(from, ~0U, 0);
+}
+
+// Tells the daemon that the task runs (or that it never will): closing the pipe is the message.
+void report_running(const KeeperOptions& o) {
+  if (o.ready_fd >= 0) ::close(o.ready_fd);
+}
+
 // True when the file system holding the task dir has no room left: output written meanwhile
 // may have been lost.
 bool disk_full(const std::filesystem::path& dir) {
@@ -144,13 +166,10 @@ constexpr int kLogCheckCoolDownMs = 500;
 
 int run_keeper(const KeeperOptions& o) {
   ensure_standard_fds();
-  // Nothing the keeper's starter left open may reach the task; the lock stays with the keeper.
-  if (o.lock_fd >= 0) {
-    if (o.lock_fd > 3) ::close_range(3, static_cast<unsigned>(o.lock_fd) - 1, 0);
-    ::close_range(static_cast<unsigned>(o.lock_fd) + 1, ~0U, 0);
-  } else {
-    ::close_range(3, ~0U, 0);
-  }
+  // Nothing the keeper's starter left open may reach the task; the lock and the readiness pipe
+  // stay with the keeper (close-on-exec: never passed on).
+  close_all_but({o.lock_fd, o.ready_fd});
+  if (o.ready_fd >= 0) ::fcntl(o.ready_fd, F_SETFD, FD_CLOEXEC);
   hold_lock(o.lock_fd);
   ::umask(077);
   {
@@ -233,6 +252,7 @@ int run_keeper(const KeeperOptions& o) {
   run.started_at_ms = out.started_at_ms;
   run.boot_id = os::boot_id();
   if (!write_run(o.task_dir, run)) log_line("cannot write %s in %s", kRunFile, o.task_dir.c_str());
+  report_running(o);
   log_line("started %s -c (pid %d) in %s", kShell, static_cast<int>(shell), o.cwd.c_str());
 
   Reaper reaper(shell);

@@ -78,14 +78,13 @@ export class Sandbox {
   }
 }
 
-// The JSON a tool result carries, checking that the text item says the same as
-// structuredContent.
+// The typed object a tool result carries (structuredContent). The text item is written for a
+// model: it must be there, and must not be the same JSON dumped again.
 export function structured(result) {
   const text = result.content?.find((c) => c.type === 'text')?.text;
-  if (result.structuredContent !== undefined && text !== undefined) {
-    const parsed = JSON.parse(text);
-    if (JSON.stringify(parsed) !== JSON.stringify(result.structuredContent))
-      throw new Error(`text and structuredContent differ:\n${text}\n${JSON.stringify(result.structuredContent)}`);
+  if (result.structuredContent !== undefined) {
+    if (typeof text !== 'string' || text.length === 0) throw new Error('a result without its text item');
+    if (text.trimStart().startsWith('{')) throw new Error(`the text item is JSON, not text for a model:\n${text}`);
   }
   return result.structuredContent;
 }

@@ -32,7 +32,7 @@ test('tools/list shows every tool with its schemas and annotations, and the serv
     const c = await connect(sb);
     const { tools } = await c.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['cancel_task', 'list_tasks', 'start_task', 'task_result', 'task_status', 'wait_task']);
+    assert.deepEqual(names, ['cancel_task', 'list_tasks', 'send_input', 'start_task', 'task_result', 'task_status', 'wait_task']);
     for (const t of tools) {
       assert.ok(t.title, `${t.name} has a title`);
       assert.ok(t.description.length > 40, `${t.name} has a description`);

@@ -15,7 +15,7 @@ test('the v2 client negotiates the 2026-07-28 era and runs a task through it', a
     await client.connect(transport);
     assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
     const { tools } = await client.listTools();
-    assert.equal(tools.length, 6);
+    assert.equal(tools.length, 7);
     const t = structured(await client.callTool({ name: 'start_task', arguments: { command: 'echo modern' } }));
     const w = structured(await client.callTool({ name: 'wait_task', arguments: { task_ids: [t.task_id], timeout_seconds: 20 } }));
     assert.equal(w.tasks[0].status, 'completed');

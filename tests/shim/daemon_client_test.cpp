@@ -199,6 +199,42 @@ TEST_F(DaemonClientTest, AStartWhoseConnectionBrokeAfterSendingIsNotResent) {
   EXPECT_EQ(std::count(m.begin(), m.end(), "task.start"), 1);
 }
 
+TEST_F(DaemonClientTest, AStartWithAnIdempotencyKeyIsResentOnceWithTheSameKey) {
+  ScriptedDaemon daemon(socket());
+  std::atomic<int> starts{0};
+  std::mutex m;
+  std::vector<json> keys;
+  daemon.handler = [&](const std::string& method, const json& params) -> json {
+    if (method != "task.start") return json::object();
+    {
+      std::lock_guard lock(m);
+      keys.push_back(params.value("idempotency_key", json()));
+    }
+    return ++starts == 1 ? json("close") : json({{"task_id", "t1"}});
+  };
+  DaemonClient client(config());
+  CancelToken cancel;
+  const auto out = client.call("task.start", {{"command", "true"}, {"idempotency_key", "k1"}},
+                               milliseconds(5000), cancel);
+  ASSERT_TRUE(std::holds_alternative<json>(out));
+  EXPECT_EQ(std::get<json>(out)["task_id"], "t1");
+  std::lock_guard lock(m);
+  EXPECT_EQ(keys, (std::vector<json>{"k1", "k1"}));
+}
+
+TEST_F(DaemonClientTest, AKeyedStartThatBreaksTwiceSaysTheTaskMayOrMayNotHaveStarted) {
+  ScriptedDaemon daemon(socket());
+  daemon.handler = [](const std::string&, const json&) -> json { return "close"; };
+  DaemonClient client(config());
+  CancelToken cancel;
+  const auto out = client.call("task.start", {{"command", "true"}, {"idempotency_key", "k"}},
+                               milliseconds(5000), cancel);
+  ASSERT_TRUE(std::holds_alternative<RpcError>(out));
+  EXPECT_NE(std::get<RpcError>(out).message.find("may or may not have started"), std::string::npos);
+  const auto methods = daemon.methods();
+  EXPECT_EQ(std::count(methods.begin(), methods.end(), "task.start"), 2);
+}
+
 TEST_F(DaemonClientTest, ADaemonErrorIsPassedThroughWithoutRetrying) {
   ScriptedDaemon daemon(socket());
   daemon.handler = [](const std::string&, const json&) -> json {

@@ -40,7 +40,8 @@ TEST_F(Protocol, InitializeReportsServerInfoToolsCapabilityAndInstructions) {
   EXPECT_TRUE(r["capabilities"].contains("tools"));
   const auto instructions = r["instructions"].get<std::string>();
   EXPECT_NE(instructions.find("wait_task"), std::string::npos);
-  EXPECT_NE(instructions.find("tail_lines"), std::string::npos);
+  EXPECT_NE(instructions.find("since_last_read"), std::string::npos);
+  EXPECT_NE(instructions.find("send_input"), std::string::npos);
   EXPECT_FALSE(r.contains("resultType")) << "legacy results carry no resultType";
 }
 
@@ -49,7 +50,7 @@ TEST_F(Protocol, AfterInitializeRequestsWithoutTheEnvelopeAreServed) {
   h.server.handle_line(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
   const auto r = send(request(2, "tools/list"), 2);
   ASSERT_TRUE(r.contains("result"));
-  EXPECT_EQ(r["result"]["tools"].size(), 6u);
+  EXPECT_EQ(r["result"]["tools"].size(), 7u);
 }
 
 TEST_F(Protocol, PingIsAnsweredWithAnEmptyObjectEvenBeforeInitialize) {
@@ -170,7 +171,8 @@ TEST_F(Protocol, InvalidRequestsAreRefusedWithInvalidRequestAndTheShimKeepsGoing
 }
 
 TEST_F(Protocol, AnUnknownMethodIsMethodNotFoundAndTheShimKeepsGoing) {
-  EXPECT_EQ(send(modern_request(1, "resources/list"), 1)["error"]["code"], -32601);
+  EXPECT_EQ(send(modern_request(1, "tasks/list"), 1)["error"]["code"], -32601)
+      << "tasks/list is not part of the 2026 Tasks extension";
   EXPECT_EQ(send(modern_request(2, "nonsense/method"), 2)["error"]["code"], -32601);
   EXPECT_TRUE(send(modern_request(3, "tools/list"), 3).contains("result"));
 }
@@ -213,6 +215,104 @@ TEST_F(Protocol, EveryLineWrittenIsOneCompactJsonRpcMessage) {
     EXPECT_EQ(line.find('\n'), std::string::npos);
     EXPECT_EQ(json::parse(line)["jsonrpc"], "2.0");
   }
+}
+
+TEST_F(Protocol, InitializeWithoutAStringProtocolVersionIsInvalidParams) {
+  for (const json& v : {json(), json(20251125), json::object()}) {
+    json params = {{"capabilities", json::object()},
+                   {"clientInfo", {{"name", "c"}, {"version", "1"}}}};
+    if (!v.is_null()) params["protocolVersion"] = v;
+    const auto r = send(request("i", "initialize", params), "i");
+    EXPECT_EQ(r["error"]["code"], -32602) << v.dump();
+    h.sink.clear();
+  }
+  // Still uninitialized: a legacy request is refused.
+  EXPECT_EQ(send(request(2, "tools/list"), 2)["error"]["code"], -32602);
+}
+
+TEST_F(Protocol, AModernEnvelopeDeclaringALegacyVersionIsUnsupportedVersion) {
+  json meta = modern_meta();
+  meta["io.modelcontextprotocol/protocolVersion"] = "2025-11-25";
+  const auto r = send(request(1, "tools/list", {{"_meta", meta}}), 1);
+  EXPECT_EQ(r["error"]["code"], -32022);
+  EXPECT_EQ(r["error"]["data"]["requested"], "2025-11-25");
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("initialize"), std::string::npos);
+}
+
+TEST_F(Protocol, BatchesAreAnsweredAsOneArrayAfterNegotiating20250326) {
+  send(initialize_request(1, "2025-03-26"), 1);
+  h.sink.clear();
+  h.server.handle_line(R"([{"jsonrpc":"2.0","id":"a","method":"ping"},)"
+                       R"({"jsonrpc":"2.0","method":"notifications/initialized"},)"
+                       R"({"jsonrpc":"2.0","id":"b","method":"tools/list"},)"
+                       R"({"jsonrpc":"2.0","id":"c","method":"no/such"},)"
+                       R"(42])");
+  const auto lines = h.sink.lines();
+  ASSERT_EQ(lines.size(), 1u) << "one array for the whole batch";
+  const auto batch = json::parse(lines[0]);
+  ASSERT_TRUE(batch.is_array());
+  ASSERT_EQ(batch.size(), 4u) << "every request and the invalid element, not the notification";
+  std::map<std::string, json> by_id;
+  for (const auto& m : batch) by_id[m["id"].dump()] = m;
+  EXPECT_EQ(by_id["\"a\""]["result"], json::object());
+  EXPECT_EQ(by_id["\"b\""]["result"]["tools"].size(), 7u);
+  EXPECT_EQ(by_id["\"c\""]["error"]["code"], -32601);
+  EXPECT_EQ(by_id["null"]["error"]["code"], -32600);
+}
+
+TEST_F(Protocol, ABatchWaitsForItsToolCallsAndAnEmptyBatchIsInvalid) {
+  h.daemon.handler = [](const std::string&, const json&, CancelToken&) -> CallOutcome {
+    return json(sample_task("t9"));
+  };
+  send(initialize_request(1, "2025-03-26"), 1);
+  h.sink.clear();
+  h.server.handle_line(
+      R"([{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"task_status","arguments":{"task_id":"t9"}}},)"
+      R"({"jsonrpc":"2.0","id":2,"method":"ping"}])");
+  ASSERT_TRUE(h.server.wait_idle(std::chrono::seconds(10)));
+  const auto lines = h.sink.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  const auto batch = json::parse(lines[0]);
+  ASSERT_EQ(batch.size(), 2u);
+  h.server.handle_line("[]");
+  EXPECT_EQ(json::parse(h.sink.lines().back())["error"]["code"], -32600);
+}
+
+TEST_F(Protocol, BatchesAreRefusedUnder20251125) {
+  send(initialize_request(1, "2025-11-25"), 1);
+  const auto r = send(R"([{"jsonrpc":"2.0","id":"a","method":"ping"}])", nullptr);
+  EXPECT_EQ(r["error"]["code"], -32600);
+}
+
+TEST_F(Protocol, ARequestReusingAnIdInFlightGetsOneErrorAndTheFirstGoesOn) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  h.daemon.handler = [&](const std::string&, const json&, CancelToken&) -> CallOutcome {
+    std::unique_lock lock(m);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+    return json(sample_task("t1"));
+  };
+  send(initialize_request(1, "2025-11-25"), 1);
+  h.sink.clear();
+  h.server.handle_line(
+      request(7, "tools/call", {{"name", "task_status"}, {"arguments", {{"task_id", "t1"}}}}));
+  h.daemon.wait_for_calls(1);
+  h.server.handle_line(request(7, "ping"));
+  h.server.handle_line(
+      request(7, "tools/call", {{"name", "task_status"}, {"arguments", {{"task_id", "t1"}}}}));
+  {
+    std::lock_guard lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  ASSERT_TRUE(h.server.wait_idle(std::chrono::seconds(10)));
+  const auto msgs = h.sink.messages();
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(msgs[0]["error"]["code"], -32600);
+  EXPECT_EQ(msgs[1]["error"]["code"], -32600);
+  EXPECT_EQ(msgs[2]["result"]["structuredContent"]["task_id"], "t1");
+  EXPECT_EQ(h.daemon.calls().size(), 1u) << "the duplicates ran nothing";
 }
 
 TEST_F(Protocol, AnOversizedLineIsRefusedWithInvalidRequest) {

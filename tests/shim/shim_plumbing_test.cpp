@@ -42,9 +42,9 @@ Read read_all(const std::string& input, std::size_t max_line) {
     ::close(fds[1]);
   });
   Read r;
-  read_lines(
-      [&](char* data, std::size_t size) { return ::read(fds[0], data, size); }, max_line, [&](std::string_view l) { r.lines.emplace_back(l); },
-      [&](std::size_t n) { r.oversized.push_back(n); });
+  read_lines([&](char* data, std::size_t size) { return ::read(fds[0], data, size); }, max_line,
+             [&](std::string_view l) { r.lines.emplace_back(l); },
+             [&](std::size_t n) { r.oversized.push_back(n); });
   writer.join();
   ::close(fds[0]);
   return r;

@@ -7,13 +7,17 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "daemon_events.h"
 #include "mcp_server.h"
 #include "protocol.h"
+#include "task_watch.h"
 #include "tools.h"
 
 namespace bb::shim::test {
@@ -81,6 +85,61 @@ inline CallOutcome block_until_cancelled(CancelToken& cancel) {
   return RpcError{kTransportError, "the daemon closed the connection", nullptr};
 }
 
+// An event stream the test feeds by hand: push() delivers an event as the daemon would.
+class FakeEvents final : public EventSource {
+ public:
+  std::optional<std::string> start(Handler handler) override {
+    std::lock_guard lock(mutex_);
+    if (fail) return "the daemon cannot be reached";
+    if (!handler_) handler_ = std::move(handler);
+    return std::nullopt;
+  }
+  void follow_output(const std::string& task_id) override {
+    std::lock_guard lock(mutex_);
+    ++followed_[task_id];
+  }
+  void unfollow_output(const std::string& task_id) override {
+    std::lock_guard lock(mutex_);
+    if (--followed_[task_id] == 0) followed_.erase(task_id);
+  }
+  void push(const proto::Event& e) {
+    Handler h;
+    {
+      std::lock_guard lock(mutex_);
+      h = handler_;
+    }
+    if (h) h(e);
+  }
+  void push_task(const proto::TaskView& t) {
+    proto::Event e;
+    e.kind = "task";
+    e.task = t;
+    push(e);
+  }
+  void push_output(const std::string& id, std::uint64_t bytes) {
+    proto::Event e;
+    e.kind = "output";
+    e.task_id = id;
+    e.output_bytes = bytes;
+    push(e);
+  }
+  bool started() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<bool>(handler_);
+  }
+  int followers(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    auto it = followed_.find(id);
+    return it == followed_.end() ? 0 : it->second;
+  }
+  bool fail = false;
+
+ private:
+  mutable std::mutex mutex_;
+  Handler handler_;
+  std::map<std::string, int> followed_;
+};
+
 class CaptureSink final : public OutputSink {
  public:
   void write_line(const std::string& line) override {
@@ -96,9 +155,37 @@ class CaptureSink final : public OutputSink {
     for (const auto& l : lines_) out.push_back(json::parse(l));
     return out;
   }
+  void clear() {
+    std::lock_guard lock(mutex_);
+    lines_.clear();
+  }
   std::vector<std::string> lines() const {
     std::lock_guard lock(mutex_);
     return lines_;
+  }
+  // Waits (bounded) until a notification with this method satisfying `pred` was written.
+  json notification(const std::string& method,
+                    const std::function<bool(const json&)>& pred = nullptr) {
+    std::unique_lock lock(mutex_);
+    json found;
+    const bool ok = cv_.wait_for(lock, std::chrono::seconds(10), [&] {
+      for (const auto& l : lines_) {
+        auto m = json::parse(l);
+        if (m.value("method", "") == method && (!pred || pred(m["params"]))) {
+          found = m;
+          return true;
+        }
+      }
+      return false;
+    });
+    EXPECT_TRUE(ok) << "no " << method << " notification";
+    return found;
+  }
+  std::vector<json> notifications(const std::string& method) const {
+    std::vector<json> out;
+    for (const auto& m : messages())
+      if (m.value("method", "") == method) out.push_back(m["params"]);
+    return out;
   }
   // Waits (bounded) until a message with this id was written, and returns it.
   json response(const json& id) {
@@ -179,8 +266,10 @@ struct ShimHarness {
       : ShimHarness(make_config(wait_slice), initialize) {}
 
   ShimHarness(ToolsConfig config, bool initialize)
-      : tools(ToolCatalog::embedded(), daemon, std::move(config)),
-        server(ToolCatalog::embedded(), tools, sink, ServerOptions{"9.9.9", 64, 1 << 20}) {
+      : watch(events, daemon, std::chrono::milliseconds(50)),
+        tools(ToolCatalog::embedded(), daemon, std::move(config)),
+        server(ToolCatalog::embedded(), tools, watch, sink,
+               ServerOptions{"9.9.9", 64, 1 << 20, 1000}) {
     if (initialize) {
       server.handle_line(initialize_request("init", "2025-11-25"));
       server.handle_line(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
@@ -203,6 +292,8 @@ struct ShimHarness {
   }
 
   FakeDaemon daemon;
+  FakeEvents events;
+  TaskWatch watch;
   CaptureSink sink;
   Tools tools;
   McpServer server;

@@ -5,65 +5,13 @@
 #include "paths.h"
 #include "schema_check.h"
 #include "shim_test_support.h"
+#include "tool_fixture.h"
 
 namespace bb::shim::test {
 namespace {
 
 namespace fs = std::filesystem;
 using proto::Status;
-
-class ToolCalls : public ::testing::Test {
- protected:
-  ShimHarness h;
-  int next_id = 1;
-
-  // Answers every daemon method from a table.
-  void answer(std::map<std::string, json> by_method) {
-    h.daemon.handler = [by_method](const std::string& m, const json&, CancelToken&) -> CallOutcome {
-      auto it = by_method.find(m);
-      if (it == by_method.end())
-        return RpcError{proto::error::kInternalError, "unexpected " + m, nullptr};
-      return it->second;
-    };
-  }
-  void fail_with(int code, std::string message) {
-    h.daemon.handler = [code, message](const std::string&, const json&,
-                                       CancelToken&) -> CallOutcome {
-      return RpcError{code, message, nullptr};
-    };
-  }
-
-  // Calls a tool that must succeed; checks content mirrors structuredContent and that the
-  // structured result conforms to the tool's outputSchema.
-  json ok(const std::string& tool, const json& args) {
-    const auto r = h.call_tool(tool, args, next_id++);
-    EXPECT_TRUE(r.contains("result")) << r.dump();
-    const auto& result = r["result"];
-    EXPECT_EQ(result["isError"], false) << result.dump();
-    const auto& structured = result["structuredContent"];
-    EXPECT_EQ(json::parse(result["content"][0]["text"].get<std::string>()), structured);
-    EXPECT_EQ(result["content"][0]["type"], "text");
-    const auto& schema = (*ToolCatalog::embedded().find(tool))["outputSchema"];
-    EXPECT_EQ(check_schema(structured, schema), std::nullopt) << structured.dump();
-    return structured;
-  }
-  // Calls a tool that must fail; returns its message.
-  std::string error(const std::string& tool, const json& args) {
-    const auto r = h.call_tool(tool, args, next_id++);
-    EXPECT_TRUE(r.contains("result"))
-        << "a tool failure is a result, not a JSON-RPC error: " << r.dump();
-    EXPECT_EQ(r["result"]["isError"], true);
-    EXPECT_FALSE(r["result"].contains("structuredContent"));
-    return r["result"]["content"][0]["text"].get<std::string>();
-  }
-  json only_call(const std::string& method) {
-    const auto calls = h.daemon.calls();
-    EXPECT_EQ(calls.size(), 1u);
-    if (calls.empty()) return nullptr;
-    EXPECT_EQ(calls[0].method, method);
-    return calls[0].params;
-  }
-};
 
 TEST_F(ToolCalls, StartTaskSendsTheCommandTheShimsCwdAndItsWholeEnvironment) {
   answer({{"task.start", json(sample_task())}});
@@ -172,10 +120,16 @@ TEST_F(ToolCalls, TaskResultReadsTheStateThenTheTailCappedInBytes) {
   EXPECT_EQ(calls[1].method, "task.output");
   EXPECT_EQ(calls[1].params["task_id"], "abc");
   EXPECT_EQ(calls[1].params["tail_lines"], 5);
-  EXPECT_EQ(calls[1].params["max_bytes"], kToolOutputMaxBytes);
+  EXPECT_EQ(calls[1].params["max_chars"], kToolDefaultMaxChars);
+  EXPECT_EQ(calls[1].params["clean"], true);
   EXPECT_EQ(r["output"], "line 1\nline 2\n");
   EXPECT_EQ(r["truncated"], false);
+  EXPECT_EQ(r["total_bytes"], 14);
+  EXPECT_EQ(r["mode"], "tail");
   EXPECT_FALSE(r.contains("truncated_message"));
+  // The text: the status line, where the output sits, then the output itself, unescaped.
+  EXPECT_EQ(last_text.rfind("Task abc completed (exit 0)", 0), 0u) << last_text;
+  EXPECT_NE(last_text.find("\nline 1\nline 2\n"), std::string::npos) << last_text;
 }
 
 TEST_F(ToolCalls, TaskResultDefaultsToOneHundredLinesAndExplainsATruncation) {
@@ -190,20 +144,10 @@ TEST_F(ToolCalls, TaskResultDefaultsToOneHundredLinesAndExplainsATruncation) {
   const auto r = ok("task_result", {{"task_id", "abc"}});
   EXPECT_EQ(h.daemon.calls()[1].params["tail_lines"], 100);
   EXPECT_EQ(r["truncated"], true);
-  EXPECT_NE(r["truncated_message"].get<std::string>().find("tail_lines"), std::string::npos);
-}
-
-TEST_F(ToolCalls, TaskResultSaysWhenTheByteCapCutTheOutput) {
-  proto::OutputResult out;
-  out.task_id = "abc";
-  out.output = std::string(kToolOutputMaxBytes, 'x');
-  out.offset = 100000;
-  out.next_offset = 100000 + kToolOutputMaxBytes;
-  out.output_bytes = out.next_offset;
-  out.truncated = true;
-  answer({{"task.get", json(sample_task("abc"))}, {"task.output", json(out)}});
-  const auto r = ok("task_result", {{"task_id", "abc"}});
-  EXPECT_NE(r["truncated_message"].get<std::string>().find("capped"), std::string::npos);
+  EXPECT_NE(
+      r["truncated_message"].get<std::string>().find("task_result(task_id=\"abc\", offset=0)"),
+      std::string::npos)
+      << r["truncated_message"];
 }
 
 TEST_F(ToolCalls, CancelTaskReturnsTheTaskWithWhatHappened) {
@@ -247,8 +191,10 @@ TEST_F(ToolCalls, WaitTaskAsksTheDaemonToWaitForAllTheIds) {
   const auto p = only_call("task.wait");
   EXPECT_EQ(p["task_ids"], json({"a", "b"}));
   EXPECT_EQ(p["timeout_seconds"], 3);
+  EXPECT_EQ(p["report_unknown"], true);
   EXPECT_EQ(r["all_finished"], true);
-  EXPECT_EQ(r["timed_out"], false);
+  EXPECT_EQ(r["wait_expired"], false);
+  EXPECT_FALSE(r.contains("timed_out")) << "the wait's flag is not named like a task status";
   EXPECT_NE(r["message"].get<std::string>().find("b failed (exit 2)"), std::string::npos);
 }
 

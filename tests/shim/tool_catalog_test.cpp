@@ -11,10 +11,11 @@
 namespace bb::shim::test {
 namespace {
 
-const std::vector<std::string> kToolNames = {"start_task",  "task_status", "task_result",
-                                             "cancel_task", "list_tasks",  "wait_task"};
+const std::vector<std::string> kToolNames = {"start_task", "task_status", "task_result",
+                                             "send_input", "cancel_task", "list_tasks",
+                                             "wait_task"};
 
-TEST(ToolCatalog, ListsExactlyTheSixToolsWithTheOriginalNames) {
+TEST(ToolCatalog, ListsTheOriginalSixToolsAndSendInput) {
   std::vector<std::string> names;
   for (const auto& t : ToolCatalog::embedded().tools()) names.push_back(t["name"]);
   EXPECT_EQ(names, kToolNames);
@@ -71,6 +72,20 @@ TEST(ToolCatalog, DocumentedBoundsMatchTheSchemas) {
   EXPECT_EQ(tail["maximum"], proto::kMaxTailLines);
   EXPECT_EQ((*c.find("wait_task"))["inputSchema"]["properties"]["task_ids"]["maxItems"],
             proto::kMaxWaitTasks);
+  const auto& result = (*c.find("task_result"))["inputSchema"]["properties"];
+  EXPECT_EQ(result["max_chars"]["default"], kToolDefaultMaxChars);
+  EXPECT_EQ(result["max_chars"]["maximum"], kToolMaxChars);
+  EXPECT_LE(kToolMaxChars, proto::kMaxChars);
+  EXPECT_EQ(result["max_bytes"]["maximum"], proto::kMaxMaxBytes);
+  EXPECT_EQ(result["head_lines"]["maximum"], proto::kMaxTailLines);
+  EXPECT_EQ(result["grep"]["maxLength"], proto::kMaxGrepPatternBytes);
+  EXPECT_EQ(result["context_lines"]["maximum"], proto::kMaxGrepContext);
+  EXPECT_EQ(result["max_matches"]["maximum"], proto::kMaxGrepMatches);
+  EXPECT_EQ((*c.find("send_input"))["inputSchema"]["properties"]["text"]["maxLength"],
+            proto::kMaxInputBytes);
+  EXPECT_EQ((*c.find("start_task"))["inputSchema"]["properties"]["label"]["maxLength"],
+            proto::kMaxLabelBytes);
+  EXPECT_EQ((*c.find("start_task"))["execution"]["taskSupport"], "optional");
 }
 
 TEST(ToolCatalog, TheEmbeddedCopyIsTheOneInProto) {

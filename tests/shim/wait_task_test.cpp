@@ -36,17 +36,27 @@ std::string wait_request(const json& id, const json& args, const json& progress_
   return request(id, "tools/call", params);
 }
 
-TEST(WaitTask, ALongWaitIsCutIntoSlicesOfTheConfiguredLength) {
+TEST(WaitTask, WithoutAProgressTokenOneDaemonWaitCoversTheWholeBudget) {
   ShimHarness h(true, milliseconds(2000));
   h.daemon.handler = wait_that_finishes_after(100);
   h.server.handle_line(wait_request(1, {{"task_ids", {"a"}}, {"timeout_seconds", 7}}));
+  const auto r = h.sink.response(1)["result"]["structuredContent"];
+  ASSERT_EQ(h.daemon.calls().size(), 1u);
+  EXPECT_EQ(h.daemon.calls()[0].params["timeout_seconds"], 7);
+  EXPECT_EQ(r["wait_expired"], true);
+}
+
+TEST(WaitTask, WithAProgressTokenALongWaitIsCutIntoSlicesOfTheConfiguredLength) {
+  ShimHarness h(true, milliseconds(2000));
+  h.daemon.handler = wait_that_finishes_after(100);
+  h.server.handle_line(wait_request(1, {{"task_ids", {"a"}}, {"timeout_seconds", 7}}, "tok"));
   const auto r = h.sink.response(1)["result"]["structuredContent"];
   const auto calls = h.daemon.calls();
   ASSERT_EQ(calls.size(), 4u);
   EXPECT_EQ(calls[0].params["timeout_seconds"], 2);
   EXPECT_EQ(calls[2].params["timeout_seconds"], 2);
   EXPECT_EQ(calls[3].params["timeout_seconds"], 1);
-  EXPECT_EQ(r["timed_out"], true);
+  EXPECT_EQ(r["wait_expired"], true);
   EXPECT_EQ(r["all_finished"], false);
   EXPECT_NE(r["message"].get<std::string>().find("Still working"), std::string::npos);
   EXPECT_NE(r["message"].get<std::string>().find("wait_task again"), std::string::npos);
@@ -64,7 +74,7 @@ TEST(WaitTask, AZeroTimeoutAsksOnceWithoutWaiting) {
   ShimHarness h(true, milliseconds(5000));
   h.daemon.handler = wait_that_finishes_after(100);
   h.server.handle_line(wait_request(1, {{"task_ids", {"a"}}, {"timeout_seconds", 0}}));
-  EXPECT_EQ(h.sink.response(1)["result"]["structuredContent"]["timed_out"], true);
+  EXPECT_EQ(h.sink.response(1)["result"]["structuredContent"]["wait_expired"], true);
   ASSERT_EQ(h.daemon.calls().size(), 1u);
   EXPECT_EQ(h.daemon.calls()[0].params["timeout_seconds"], 0);
 }
@@ -93,6 +103,33 @@ TEST(WaitTask, ProgressIsNotifiedBetweenSlicesWhenTheRequestHasAProgressToken) {
   // Every notification precedes the response.
   const auto lines = h.sink.messages();
   EXPECT_EQ(lines.back()["id"], 1);
+}
+
+TEST(WaitTask, ProgressCarriesTheTasksOwnProgressAndNeverGoesBack) {
+  ShimHarness h(true, milliseconds(1000));
+  auto n = std::make_shared<std::atomic<int>>(0);
+  // The task's own progress: 10/50, 30/50, then a new phase at 5/50, then done.
+  h.daemon.handler = [n](const std::string&, const json& params, CancelToken&) -> CallOutcome {
+    const int slice = ++*n;
+    proto::WaitResult w;
+    auto t = sample_task(params["task_ids"][0].get<std::string>(),
+                         slice >= 4 ? Status::completed : Status::working);
+    const std::int64_t current[] = {10, 30, 5};
+    if (slice < 4) t.progress = proto::Progress{std::nullopt, current[slice - 1], 50, "step"};
+    w.tasks = {t};
+    w.all_finished = slice >= 4;
+    return json(w);
+  };
+  h.server.handle_line(wait_request(1, {{"task_ids", {"a"}}, {"timeout_seconds", 30}}, 1.5));
+  h.sink.response(1);
+  const auto progress = h.sink.notifications("notifications/progress");
+  ASSERT_EQ(progress.size(), 3u);
+  EXPECT_EQ(progress[0]["progressToken"], 1.5) << "any number is a token";
+  EXPECT_EQ(progress[0]["progress"], 10);
+  EXPECT_EQ(progress[0]["total"], 50);
+  EXPECT_EQ(progress[1]["progress"], 30);
+  EXPECT_GT(progress[2]["progress"].get<double>(), 30) << "progress never decreases";
+  EXPECT_LT(progress[2]["progress"].get<double>(), 30.01);
 }
 
 TEST(WaitTask, NoProgressIsSentWithoutAProgressToken) {
@@ -172,7 +209,7 @@ TEST(WaitTask, AnErrorFromTheDaemonMidWaitIsAnIsErrorResult) {
     if (++*n == 2) return RpcError{proto::error::kTaskNotFound, "no task with id \"a\"", nullptr};
     return working(m, p, c);
   };
-  h.server.handle_line(wait_request(1, {{"task_ids", {"a"}}, {"timeout_seconds", 10}}));
+  h.server.handle_line(wait_request(1, {{"task_ids", {"a"}}, {"timeout_seconds", 10}}, "t"));
   const auto r = h.sink.response(1)["result"];
   EXPECT_EQ(r["isError"], true);
   EXPECT_NE(r["content"][0]["text"].get<std::string>().find("list_tasks"), std::string::npos);

@@ -17,7 +17,9 @@ using proto::Status;
 
 class FakeLauncher : public KeeperLauncher {
  public:
-  std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec) override {
+  std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec,
+                                                    Running on_running) override {
+    if (!fail && on_running) on_running();  // the fake keeper runs its shell at once
     specs.push_back(spec);
     if (on_launch) on_launch(spec);
     if (fail) return std::string("no keeper here");

@@ -1,0 +1,70 @@
+// The daemon's event stream, end to end: subscribers cost an idle daemon nothing.
+#include <gtest/gtest.h>
+
+#include <time.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "daemon_fixture.h"
+
+namespace bb::test {
+namespace {
+
+using nlohmann::json;
+
+// Context switches of every thread of a process: a process blocked in epoll_wait has none.
+std::uint64_t context_switches(std::int64_t pid) {
+  std::uint64_t total = 0;
+  for (const auto& t :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::ifstream f(t.path() / "status");
+    std::string line;
+    while (std::getline(f, line))
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+          line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+        total += std::stoull(line.substr(line.find(':') + 1));
+  }
+  return total;
+}
+
+TEST(DaemonEvents, TenOpenSubscriptionsAndNoRunningTaskWakeTheDaemonZeroTimesInTenSeconds) {
+  DaemonFixture d;
+  d.start();
+  const json done = d.wait_task(d.start_task("echo finished")["task_id"]);
+  ASSERT_EQ(done["status"], "completed");
+  std::vector<RpcClient> subscribers;
+  for (int i = 0; i < 10; ++i) {
+    RpcClient c = d.client();
+    // Every task's changes, and the output of a (finished) task by name, as the MCP shim asks.
+    auto r = c.call("events.subscribe",
+                    {{"all", true}, {"task_ids", {done["task_id"]}}, {"output", true}},
+                    std::chrono::seconds(10));
+    ASSERT_TRUE(std::holds_alternative<json>(r));
+    subscribers.push_back(std::move(c));
+  }
+  struct timespec settle {
+    0, 200'000'000
+  };
+  nanosleep(&settle, nullptr);
+  const std::uint64_t before = context_switches(d.pid());
+  struct timespec idle {
+    10, 0
+  };
+  nanosleep(&idle, nullptr);
+  const std::uint64_t after = context_switches(d.pid());
+  std::printf(
+      "[ figure ] daemon wake-ups in 10 s with 10 subscriptions and no running task: %llu\n",
+      static_cast<unsigned long long>(after - before));
+  EXPECT_EQ(after, before) << "the daemon woke up while idle";
+  // The subscriptions still work: a new task's start reaches every subscriber.
+  d.start_task("true");
+  for (auto& c : subscribers) {
+    auto n = c.next_notification(std::chrono::seconds(10));
+    ASSERT_TRUE(std::holds_alternative<json>(n));
+    EXPECT_EQ(std::get<json>(n)["params"]["kind"], "task");
+  }
+}
+
+}  // namespace
+}  // namespace bb::test
