@@ -420,7 +420,18 @@ void Dashboard::Api::rerun(const std::string& id, const Reply& reply) {
     try {
       auto got = s_.tasks.start(*p, client);
       if (auto* f = std::get_if<Failure>(&got)) return reply(failure_response(*f));
-      reply(json_response(json(std::get<proto::TaskView>(got)), 201));
+      // Answered once the shell runs, as task.start is: the view then carries its pid.
+      const std::string new_id = std::get<proto::TaskView>(got).task_id;
+      s_.tasks.when_running(new_id, [this, new_id, got, reply] {
+        Outcome<proto::TaskView> now = got;
+        try {
+          if (auto fresh = s_.tasks.get(new_id); std::holds_alternative<proto::TaskView>(fresh))
+            now = std::move(fresh);
+        } catch (const std::exception&) {
+          // the view from the start stands
+        }
+        reply(json_response(json(std::get<proto::TaskView>(now)), 201));
+      });
     } catch (const std::exception& e) {
       reply(failure_response(store_failure(e, "internal error in rerun")));
     }

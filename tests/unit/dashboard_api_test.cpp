@@ -28,7 +28,9 @@ using tcp = asio::ip::tcp;
 
 class NoLauncher : public KeeperLauncher {
  public:
-  std::variant<ProcessIdentity, std::string> launch(const KeeperSpec&) override {
+  std::variant<ProcessIdentity, std::string> launch(const KeeperSpec&,
+                                                    Running on_running) override {
+    if (on_running) on_running();  // the shell runs at once
     return ProcessIdentity{next_pid++, 1};
   }
   std::int64_t next_pid = 1000;
