@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readdirSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, readFileSync, mkdirSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -156,27 +156,35 @@ test('a task started from the CLI appears live and turns completed without a rel
   await page.goto(base + '#/');
   await page.waitForSelector('#live.on');
   const marker = await page.evaluate(() => (window.__marker = Math.random()));
-  const id = sandbox.cli('start', '--label', 'e2e', '--', 'sleep 1; echo done');
+  // The task runs until the test opens its gate: what the page shows never depends on speed.
+  const gate = join(sandbox.dir, 'gate-1');
+  const id = sandbox.cli('start', '--label', 'e2e', '--', `while [ ! -e ${gate} ]; do sleep 0.05; done; echo done`);
   await page.waitForSelector(`#task-rows tr[data-id="${id}"]`, { timeout: 5000 });
   const status = () => page.$eval(`#task-rows tr[data-id="${id}"] .status`, (e) => e.textContent);
   assert.match(await status(), /working/);
+  writeFileSync(gate, '');
   await page.waitForFunction((tid) => document.querySelector(`#task-rows tr[data-id="${tid}"] .status`)?.textContent.includes('completed'),
     { timeout: 10000 }, id);
   const row = await page.$eval(`#task-rows tr[data-id="${id}"]`, (e) => e.innerText);
-  assert.match(row, /sleep 1; echo done/);
+  assert.match(row, /echo done/);
   assert.match(row, /e2e/);
   assert.match(row, /\t0\t|\b0\b/);
   assert.equal(await page.evaluate(() => window.__marker), marker, 'no reload happened');
 });
 
 test('the log view follows output as it is written, with its colours', async () => {
-  const script = 'for i in 1 2 3 4 5 6 7 8; do printf "line $i \\033[31mred\\033[0m\\n"; echo "::progress $i/8 step $i"; sleep 0.3; done';
+  // Three lines, then the rest once the test opens the gate: the page must show the first part
+  // while the task runs, then follow.
+  const gate = join(sandbox.dir, 'gate-2');
+  const script = `for i in 1 2 3 4 5 6 7 8; do [ $i = 4 ] && while [ ! -e ${gate} ]; do sleep 0.05; done; ` +
+    'printf "line $i \\033[31mred\\033[0m\\n"; echo "::progress $i/8 step $i"; sleep 0.1; done';
   const id = sandbox.cli('start', '--', script);
   await page.goto(base + `#/task/${id}`);
   await page.waitForSelector('#live.on');
-  await page.waitForFunction(() => document.querySelector('#log').textContent.includes('line 2'), { timeout: 10000 });
-  const early = await page.$eval('#log', (e) => e.textContent);
-  assert.doesNotMatch(early, /line 8/, 'it is read while the task still writes');
+  await page.waitForFunction(() => document.querySelector('#log').textContent.includes('line 3'), { timeout: 10000 });
+  assert.doesNotMatch(await page.$eval('#log', (e) => e.textContent), /line 4/);
+  writeFileSync(gate, '');
+  await page.waitForFunction(() => document.querySelector('#log').textContent.includes('line 5'), { timeout: 10000 });
   await page.waitForFunction(() => document.querySelector('#log').textContent.includes('line 8'), { timeout: 10000 });
   const red = await page.$$eval('#log span.f1', (s) => s.map((x) => x.textContent));
   assert.ok(red.includes('red'), 'SGR 31 renders as colour 1');
