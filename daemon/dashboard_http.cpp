@@ -15,7 +15,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include "os.h"
+#include "dashboard_listen.h"
 
 namespace bb::dashboard {
 
@@ -24,46 +24,7 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-// ---- helpers
-
 namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string hex(std::span<const unsigned char> bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
-}
-
-std::string random_hex(std::size_t bytes) {
-  std::vector<unsigned char> buf(bytes);
-  os::random_bytes(buf);
-  return hex(buf);
-}
-
-// Compares without stopping at the first difference.
-bool same_secret(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
 
 std::string reason(unsigned status) {
   auto r = http::obsolete_reason(http::int_to_status(status));
@@ -71,89 +32,6 @@ std::string reason(unsigned status) {
 }
 
 }  // namespace
-
-std::string percent_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+' && plus_is_space) {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
-               hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::map<std::string, std::string> parse_query(std::string_view q) {
-  std::map<std::string, std::string> out;
-  while (!q.empty()) {
-    const auto amp = q.find('&');
-    std::string_view pair = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    if (eq == std::string_view::npos)
-      out[percent_decode(pair, true)] = "";
-    else
-      out[percent_decode(pair.substr(0, eq), true)] = percent_decode(pair.substr(eq + 1), true);
-  }
-  return out;
-}
-
-std::optional<std::string> cookie_value(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    const auto semi = header.find(';');
-    std::string item = trim(header.substr(0, semi));
-    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
-    const auto eq = item.find('=');
-    if (eq != std::string::npos && item.compare(0, eq, name) == 0 && eq == name.size())
-      return item.substr(eq + 1);
-  }
-  return std::nullopt;
-}
-
-std::variant<std::monostate, ByteRange, Unsatisfiable> parse_range(std::string_view header,
-                                                                  std::uint64_t size) {
-  constexpr std::string_view kUnit = "bytes=";
-  if (header.substr(0, kUnit.size()) != kUnit) return std::monostate{};
-  std::string_view spec = header.substr(kUnit.size());
-  if (spec.find(',') != std::string_view::npos) return std::monostate{};  // several: whole file
-  const auto dash = spec.find('-');
-  if (dash == std::string_view::npos) return std::monostate{};
-  auto number = [](std::string_view t) -> std::optional<std::uint64_t> {
-    if (t.empty() || t.size() > 19) return std::nullopt;
-    std::uint64_t v = 0;
-    for (char c : t) {
-      if (c < '0' || c > '9') return std::nullopt;
-      v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return v;
-  };
-  const std::string first_text = trim(spec.substr(0, dash));
-  const std::string last_text = trim(spec.substr(dash + 1));
-  if (first_text.empty()) {  // bytes=-N: the last N bytes
-    auto n = number(last_text);
-    if (!n) return std::monostate{};
-    if (*n == 0 || size == 0) return Unsatisfiable{};
-    const std::uint64_t len = std::min(*n, size);
-    return ByteRange{size - len, size - 1};
-  }
-  auto first = number(first_text);
-  if (!first) return std::monostate{};
-  std::uint64_t last = size == 0 ? 0 : size - 1;
-  if (!last_text.empty()) {
-    auto l = number(last_text);
-    if (!l || *l < *first) return std::monostate{};
-    last = std::min(*l, last);
-  }
-  if (*first >= size) return Unsatisfiable{};
-  return ByteRange{*first, last};
-}
 
 const std::vector<std::pair<std::string, std::string>>& security_headers() {
   static const std::vector<std::pair<std::string, std::string>> h = {
@@ -182,112 +60,6 @@ std::uint16_t default_port_for_user(const std::string& user_id) {
     for (unsigned char c : user_id) n = (n ^ c) * 1099511628211ull;
   }
   return static_cast<std::uint16_t>(20000 + n % 12000);
-}
-
-// ---- the gate
-
-AccessGate::AccessGate(HttpLimits limits) : limits_(limits) {}
-
-std::string AccessGate::cookie_name() const { return "bb_dashboard_" + std::to_string(port_); }
-
-std::string AccessGate::mint_token(Clock::time_point now) {
-  // Forget expired tokens, then the oldest while there are too many.
-  for (auto it = tokens_.begin(); it != tokens_.end();)
-    it = now - it->second > limits_.token_lifetime ? tokens_.erase(it) : std::next(it);
-  while (tokens_.size() >= limits_.max_tokens) {
-    auto oldest = std::min_element(tokens_.begin(), tokens_.end(),
-                                   [](auto& a, auto& b) { return a.second < b.second; });
-    tokens_.erase(oldest);
-  }
-  std::string t = random_hex(32);
-  tokens_[t] = now;
-  return t;
-}
-
-void AccessGate::reset() {
-  tokens_.clear();
-  sessions_.clear();
-}
-
-bool AccessGate::allowed_authority(std::string_view host) const {
-  const std::string port = ":" + std::to_string(port_);
-  return host == "127.0.0.1" + port || host == "localhost" + port;
-}
-
-std::optional<std::string> AccessGate::session_id(
-    const std::optional<std::string>& cookie_header) const {
-  if (!cookie_header) return std::nullopt;
-  auto v = cookie_value(*cookie_header, cookie_name());
-  if (!v || !sessions_.count(*v)) return std::nullopt;
-  return v;
-}
-
-GateVerdict AccessGate::check(const GateInput& in, Clock::time_point now) {
-  GateVerdict v;
-  auto reject = [&](unsigned status, std::string message) {
-    v.kind = GateVerdict::Kind::reject;
-    v.status = status;
-    v.message = std::move(message);
-    return v;
-  };
-  if (!in.host || !allowed_authority(*in.host))
-    return reject(403, "403 Forbidden: this dashboard answers only as http://127.0.0.1:" +
-                           std::to_string(port_) + "/ or http://localhost:" +
-                           std::to_string(port_) + "/\n");
-  if (in.origin && !allowed_authority(in.origin->rfind("http://", 0) == 0
-                                          ? std::string_view(*in.origin).substr(7)
-                                          : std::string_view()))
-    return reject(403, "403 Forbidden: requests from other sites are refused\n");
-
-  const auto sid = session_id(in.cookie);
-  const bool page = in.method == "GET" && in.path.rfind("/api/", 0) != 0;
-  if (auto t = in.query.find("token"); t != in.query.end() && page) {
-    // Back to the same place without the token, so it stays out of the history and the page.
-    std::string location = in.path.rfind("//", 0) == 0 || in.path.empty() ? "/" : in.path;
-    std::string rest;
-    for (const auto& [k, val] : in.query)
-      if (k != "token") rest += (rest.empty() ? "?" : "&") + k + "=" + val;
-    v.location = location + rest;
-    auto minted = tokens_.find(t->second);
-    if (minted != tokens_.end() && now - minted->second <= limits_.token_lifetime) {
-      tokens_.erase(minted);
-      while (sessions_.size() >= limits_.max_sessions) {
-        auto oldest = std::min_element(sessions_.begin(), sessions_.end(), [](auto& a, auto& b) {
-          return a.second.order < b.second.order;
-        });
-        sessions_.erase(oldest);
-      }
-      const std::string id = random_hex(32);
-      sessions_[id] = Session{random_hex(16), next_order_++};
-      v.kind = GateVerdict::Kind::redirect;
-      v.status = 303;
-      v.set_cookie = cookie_name() + "=" + id + "; Path=/; HttpOnly; SameSite=Strict";
-      return v;
-    }
-    if (minted != tokens_.end()) tokens_.erase(minted);
-    if (sid) {  // an old link opened again in a browser that is already in
-      v.kind = GateVerdict::Kind::redirect;
-      v.status = 303;
-      return v;
-    }
-    return reject(401,
-                  "401 Unauthorized: this link was used already or has expired. Run "
-                  "`backburner dashboard` for a new one.\n");
-  }
-  if (!sid)
-    return reject(401,
-                  "401 Unauthorized: open the link that `backburner dashboard` prints.\n");
-  const Session& s = sessions_.at(*sid);
-  if (in.method != "GET") {
-    if (!in.origin)
-      return reject(403, "403 Forbidden: a change must come from the dashboard's page\n");
-    if (!in.csrf || !same_secret(*in.csrf, s.csrf))
-      return reject(403, "403 Forbidden: a change needs the page's CSRF token\n");
-  }
-  v.kind = GateVerdict::Kind::pass;
-  v.status = 200;
-  v.csrf = s.csrf;
-  return v;
 }
 
 // ---- the server
@@ -675,11 +447,7 @@ std::string HttpServer::listen(std::uint16_t port) {
   beast::error_code ec;
   tcp::acceptor a(impl_->io);
   a.open(ep.protocol(), ec);
-#ifndef _WIN32
-  // Rebinding while old connections linger in TIME_WAIT; on Windows the same option would let
-  // another process bind the port too, so it is left off there.
-  if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
-#endif
+  if (!ec) claim_port(a, ec);
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + ec.message();

@@ -1,6 +1,7 @@
 // The dashboard's HTTP layer: a small HTTP/1.1 server (Boost.Beast) on the loopback interface,
 // and the gate every request passes before anything answers it. It knows nothing of tasks: a
-// DashboardHandler (dashboard_api.h) answers what the gate lets through.
+// DashboardHandler (dashboard.h) answers what the gate lets through. The gate itself is
+// dashboard_gate.h; the fields it reads are parsed by http_fields.h.
 //
 // Costs nothing while nobody uses it: no timer runs unless a request is being read (the
 // per-request deadline is armed when the request's first byte arrives and cancelled once it is
@@ -27,8 +28,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
+
+#include "dashboard_gate.h"
+#include "dashboard_limits.h"
+#include "http_fields.h"
 
 namespace boost::asio {
 class io_context;
@@ -36,20 +40,9 @@ class io_context;
 
 namespace bb::dashboard {
 
-struct HttpLimits {
-  std::size_t max_connections = 32;     // more: the oldest idle one is closed, else refused
-  std::size_t max_header_bytes = 16 * 1024;  // request line + headers; more: 431
-  std::size_t max_body_bytes = 16 * 1024;    // POST bodies; more: 413
-  std::chrono::milliseconds request_deadline{10000};  // from a request's first byte to its end
-  std::size_t max_sessions = 64;        // more: the oldest session ends
-  std::size_t max_tokens = 16;          // unspent tokens; more: the oldest is forgotten
-  std::chrono::seconds token_lifetime{600};  // an unspent token expires (checked when used)
-  std::size_t max_stream_backlog = 8u * 1024 * 1024;  // an event stream this far behind is cut
-};
-
 // One request, as a handler sees it once the gate let it through.
 struct Request {
-  std::string method;  // GET, HEAD, POST
+  std::string method;  // GET or POST (the server answers 405 to the rest)
   std::string target;  // as sent
   std::string path;    // percent-decoded, without the query
   std::map<std::string, std::string> query;  // percent-decoded; the last of a repeated name wins
@@ -95,79 +88,6 @@ class DashboardHandler {
   virtual void open_stream(const Request& request, std::shared_ptr<EventStream> stream) = 0;
   virtual void stream_closed(EventStream& stream) = 0;
 };
-
-// ---- the gate, without sockets (unit-testable)
-
-// The headers of a request that the gate looks at.
-struct GateInput {
-  std::string method;
-  std::string path;
-  std::map<std::string, std::string> query;
-  std::optional<std::string> host;
-  std::optional<std::string> origin;
-  std::optional<std::string> cookie;  // the Cookie header, whole
-  std::optional<std::string> csrf;    // X-Backburner-CSRF
-};
-
-struct GateVerdict {
-  enum class Kind { pass, redirect, reject } kind = Kind::reject;
-  unsigned status = 401;
-  std::string message;     // reject: the body (plain text)
-  std::string location;    // redirect
-  std::string set_cookie;  // redirect: the new session's cookie
-  std::string csrf;        // pass: the session's CSRF token
-};
-
-class AccessGate {
- public:
-  using Clock = std::chrono::steady_clock;
-  explicit AccessGate(HttpLimits limits = {});
-
-  void set_port(std::uint16_t port) { port_ = port; }
-  std::uint16_t port() const { return port_; }
-  // The cookie's name carries the port: cookies do not tell ports apart, so two daemons'
-  // dashboards on one host must not overwrite each other's.
-  std::string cookie_name() const;
-
-  // A fresh one-time token (64 hex digits) valid for limits.token_lifetime.
-  std::string mint_token(Clock::time_point now = Clock::now());
-  GateVerdict check(const GateInput& in, Clock::time_point now = Clock::now());
-
-  std::size_t session_count() const { return sessions_.size(); }
-  std::size_t token_count() const { return tokens_.size(); }
-  // Ends every session and forgets every token (the dashboard stopped).
-  void reset();
-
- private:
-  struct Session {
-    std::string csrf;
-    std::uint64_t order = 0;
-  };
-  bool allowed_authority(std::string_view host) const;
-  std::optional<std::string> session_id(const std::optional<std::string>& cookie_header) const;
-
-  HttpLimits limits_;
-  std::uint16_t port_ = 0;
-  std::uint64_t next_order_ = 0;
-  std::map<std::string, Clock::time_point> tokens_;  // unspent token -> minted at
-  std::map<std::string, Session> sessions_;          // cookie value -> session
-};
-
-// ---- helpers (unit-tested)
-
-std::string percent_decode(std::string_view s, bool plus_is_space);
-std::map<std::string, std::string> parse_query(std::string_view q);
-// The value of one cookie in a Cookie header.
-std::optional<std::string> cookie_value(std::string_view header, std::string_view name);
-
-// A Range header against a file of `size` bytes: nullopt = serve the whole file (no header,
-// or one this server does not honour, such as several ranges); a Slice; or Unsatisfiable (416).
-struct ByteRange {
-  std::uint64_t first = 0, last = 0;  // inclusive
-};
-struct Unsatisfiable {};
-std::variant<std::monostate, ByteRange, Unsatisfiable> parse_range(std::string_view header,
-                                                                  std::uint64_t size);
 
 // The headers every response carries (CSP and friends).
 const std::vector<std::pair<std::string, std::string>>& security_headers();
