@@ -2,7 +2,8 @@
 // the real daemon started by the real CLI. Each test's daemon lives in a temp state dir; every
 // process carrying this run's tag is killed at the end.
 //
-// Environment: BB_BIN_DIR (build/bin), CHROMIUM (default /usr/bin/chromium),
+// Environment: BB_BIN_DIR (build/bin), CHROMIUM (default /usr/bin/chromium), FIREFOX (default
+// /usr/bin/firefox-esr when it exists; the Firefox test is skipped without one),
 // BB_SCREENSHOT_DIR (where screenshots go; default: a temp dir), BB_DASHBOARD_FIGURES=0 skips
 // the figures (the 10,000-task page load and the end-to-page latency).
 import { test, before, after } from 'node:test';
@@ -18,6 +19,7 @@ const BIN = process.env.BB_BIN_DIR;
 if (!BIN) throw new Error('BB_BIN_DIR must name the directory with backburner and backburnerd');
 const CLI = join(BIN, 'backburner');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const FIREFOX = process.env.FIREFOX || (existsSync('/usr/bin/firefox-esr') ? '/usr/bin/firefox-esr' : '');
 const TAG = 'bbdash-' + randomBytes(6).toString('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -344,6 +346,31 @@ test('screenshots of the table, a task and the timeline, light and dark, at 1280
   }
   for (const f of ['tasks', 'task', 'timeline']) for (const s of ['light', 'dark']) assert.ok(existsSync(join(shots, `dashboard-${f}-${s}.png`)));
   console.log(`screenshots in ${shots}`);
+});
+
+// Firefox (Debian's firefox-esr, through WebDriver BiDi): the same page, the same live updates.
+test('in Firefox too: sign in, a task appears live and ends, its log in colour, the timeline', { skip: !FIREFOX && 'no firefox' }, async () => {
+  const ffProfile = mkdtempSync(join(tmpdir(), 'bbd-firefox-'));
+  const ff = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, userDataDir: ffProfile });
+  try {
+    const p = await ff.newPage();
+    await p.setViewport({ width: 1280, height: 800 });
+    await p.goto(sandbox.cli('dashboard', '--print-url'));
+    assert.equal(p.url(), base);
+    await p.waitForSelector('#live.on', { timeout: 15000 });
+    const gate = join(sandbox.dir, 'gate-ff');
+    const id = sandbox.cli('start', '--', `printf "\\033[32mgreen\\033[0m\\n"; while [ ! -e ${gate} ]; do sleep 0.05; done`);
+    await p.waitForSelector(`#task-rows tr[data-id="${id}"] .st-working`, { timeout: 10000 });
+    await p.goto(base + `#/task/${id}`);
+    await p.waitForFunction(() => document.querySelector('#log span.f2')?.textContent === 'green', { timeout: 10000 });
+    writeFileSync(gate, '');
+    await p.waitForFunction(() => document.querySelector('#t-status').textContent.includes('completed'), { timeout: 10000 });
+    await p.goto(base + '#/timeline');
+    await p.waitForSelector('#timeline svg a.tl-task', { timeout: 10000 });
+  } finally {
+    await ff.close();
+    rmSync(ffProfile, { recursive: true, force: true });
+  }
 });
 
 function quantile(sorted, q) {
