@@ -324,12 +324,12 @@ class Client {
     socket_.non_blocking(true);
     const auto end = Clock::now() + limit;
     char c;
-    while (Clock::now() < end) {
+    do {  // at least once, so a limit of 0 asks "closed by now?"
       boost::system::error_code ec;
       socket_.read_some(asio::buffer(&c, 1), ec);
       if (ec && ec != asio::error::would_block) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    } while (Clock::now() < end);
     return false;
   }
   Reply request(const std::string& bytes) {
@@ -527,19 +527,18 @@ TEST_F(ServerTest, AMalformedRequestLineGets400AndAClose) {
 
 TEST_F(ServerTest, AClientThatNeverFinishesItsRequestIsCutAtTheDeadlineWhileOthersAreServed) {
   HttpLimits limits;
-  limits.request_deadline = std::chrono::milliseconds(300);
+  limits.request_deadline = std::chrono::seconds(2);
   start(limits);
   const std::string cookie = sign_in();
   Client slow(port);
   slow.send("GET / HTTP/1.1\r\n" + host());  // and never the rest
-  const auto t0 = Clock::now();
   Client other(port);
   EXPECT_EQ(other.request("GET /x HTTP/1.1\r\n" + host() + "Cookie: " + cookie + "\r\n\r\n").status, 200u);
-  EXPECT_LT(Clock::now() - t0, std::chrono::milliseconds(250)) << "served while the slow one hangs";
-  EXPECT_TRUE(slow.closed_within(std::chrono::seconds(5)));
-  // A client that connects and says nothing has armed no timer: it is not cut.
+  EXPECT_FALSE(slow.closed_within(std::chrono::milliseconds(0))) << "served while the slow one hangs";
+  EXPECT_TRUE(slow.closed_within(std::chrono::seconds(10)));
+  // A client that connects and says nothing has armed no timer: it is not cut at the deadline.
   Client silent(port);
-  EXPECT_FALSE(silent.closed_within(std::chrono::milliseconds(600)));
+  EXPECT_FALSE(silent.closed_within(std::chrono::milliseconds(2500)));
 }
 
 TEST_F(ServerTest, AtMostNConnectionsTheOldestIdleOneMakesRoom) {
@@ -552,7 +551,7 @@ TEST_F(ServerTest, AtMostNConnectionsTheOldestIdleOneMakesRoom) {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   Client fresh(port);
   EXPECT_EQ(fresh.request("GET /x HTTP/1.1\r\n" + host() + "Cookie: " + cookie + "\r\n\r\n").status, 200u);
-  EXPECT_TRUE(idle[0]->closed_within(std::chrono::seconds(2)));
+  EXPECT_TRUE(idle[0]->closed_within(std::chrono::seconds(10)));
   EXPECT_LE(on_loop([this] { return server->connection_count(); }), 3u);
 }
 
