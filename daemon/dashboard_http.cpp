@@ -412,6 +412,12 @@ void HttpServer::Impl::accept() {
 }
 
 void HttpServer::Impl::admit(tcp::socket socket) {
+  // Another user's process gets not a word, and takes no slot (as on the daemon's socket).
+  if (!peer_is_this_user(socket)) {
+    beast::error_code ec;
+    socket.close(ec);
+    return;
+  }
   // Drop what is gone, then make room: the oldest connection that waits for a request (a
   // browser's spare keep-alive, or a client that connected and said nothing) goes first.
   for (auto it = connections.begin(); it != connections.end();)
