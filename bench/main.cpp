@@ -37,8 +37,8 @@ constexpr const char* kUsage =
     "  --time-limit S     stop measuring after S seconds and print what was measured\n"
     "                     (default 45 with --quick, 3600 without)\n"
     "  --only LIST        run only these sections (comma-separated): idle, latency,\n"
-    "                     round-trips, shim, throughput, capture, reads, policy, many,\n"
-    "                     scale, grep\n";
+    "                     round-trips, shim, throughput, capture, reads, policy, events,\n"
+    "                     daemon-grep, many, scale, grep, durability\n";
 
 std::string first_line(const std::string& path) {
   std::ifstream f(path);
@@ -180,6 +180,8 @@ int main(int argc, char** argv) {
       section("capture", "output capture", [&] { bench_capture(cfg, d, report); });
       section("reads", "output reads", [&] { bench_reads(cfg, d, report); });
       section("policy", "hostile policies", [&] { bench_policy(cfg, d, report); });
+      section("events", "events pushed", [&] { bench_push(cfg, d, report); });
+      section("daemon-grep", "grep through the daemon", [&] { bench_daemon_grep(cfg, d, report); });
       section("many", "many tasks", [&] { bench_many_tasks(cfg, d, report); });
       section("many", "after the run", [&] { bench_after_run(cfg, d, report); });
       daemon->stop();
@@ -187,6 +189,7 @@ int main(int argc, char** argv) {
     }
     section("scale", "scale", [&] { bench_scale(cfg, report); });
     section("grep", "log grep", [&] { bench_grep(cfg, report); });
+    section("durability", "durability", [&] { bench_durability(cfg, report); });
   }  // the temp dir goes here, after every daemon and task is stopped
 
   const double total_s = ms_since(started) / 1000.0;

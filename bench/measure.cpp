@@ -63,10 +63,13 @@ double iso_to_ms(const std::string& iso) {
 
 // ---------------------------------------------------------------------------------------------
 
-Daemon::Daemon(const Config& config, const std::string& state_dir, const std::string& log_path)
+Daemon::Daemon(const Config& config, const std::string& state_dir, const std::string& log_path,
+               const std::vector<std::string>& extra_env)
     : config_(config), state_dir_(state_dir), log_path_(log_path) {
   // The kill grace only matters if something ignores SIGTERM; a short one keeps cleanup quick.
-  daemon_env_ = clean_environment({"BACKBURNER_HOME=" + state_dir, "BACKBURNER_KILL_GRACE=1"});
+  std::vector<std::string> env = {"BACKBURNER_HOME=" + state_dir, "BACKBURNER_KILL_GRACE=1"};
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  daemon_env_ = clean_environment(env);
   client_env_ = clean_environment({"BACKBURNER_HOME=" + state_dir});
   const std::string home = state_dir;
   bb::StatePaths paths =

@@ -55,7 +55,9 @@ double iso_to_ms(const std::string& iso);
 // A backburnerd serving a state dir of its own, started with --foreground as our child.
 class Daemon {
  public:
-  Daemon(const Config& config, const std::string& state_dir, const std::string& log_path);
+  // `extra_env`: more NAME=value for the daemon (e.g. BACKBURNER_DURABILITY=fast).
+  Daemon(const Config& config, const std::string& state_dir, const std::string& log_path,
+         const std::vector<std::string>& extra_env = {});
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
   ~Daemon();
@@ -125,6 +127,11 @@ void bench_scale(const Config&, Report&);
 void bench_policy(const Config&, Daemon&, Report&);
 // grep_section.cpp: the daemon's grep engine, in this process (no daemon needed)
 void bench_grep(const Config&, Report&);
+// events_section.cpp: a task's end pushed to a subscriber; what durability costs; a grep of a
+// large log through the daemon with another client's requests beside it.
+void bench_push(const Config&, Daemon&, Report&);
+void bench_durability(const Config&, Report&);
+void bench_daemon_grep(const Config&, Daemon&, Report&);
 
 // The RSS of a minimal process (`sleep`), the floor for the memory figures; KiB samples.
 std::vector<double> sleep_rss_kib(int samples);

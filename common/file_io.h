@@ -28,6 +28,12 @@ std::optional<std::string> read_small_file(const std::filesystem::path& file,
 std::error_code replace_file(const std::filesystem::path& file, std::string_view content,
                              Durability durability = Durability::none);
 
+// Whether Durability::sync and reserved files flush at all, for the whole process (default
+// true). A daemon started with BACKBURNER_DURABILITY=fast turns it off in itself and its keepers:
+// records then survive a crash of the process but not a power cut.
+void set_flushes(bool enabled);
+bool flushes();
+
 // Flushes a directory's entries (a rename or a new file in it) to stable storage.
 std::error_code sync_directory(const std::filesystem::path& dir);
 

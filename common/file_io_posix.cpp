@@ -16,6 +16,8 @@ namespace {
 
 std::error_code last_error() { return {errno, std::generic_category()}; }
 
+bool g_flushes = true;  // set once at start, before any thread exists
+
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
@@ -75,7 +77,11 @@ std::optional<std::string> read_small_file(const fs::path& file, std::size_t max
   return text;
 }
 
+void set_flushes(bool enabled) { g_flushes = enabled; }
+bool flushes() { return g_flushes; }
+
 std::error_code sync_directory(const fs::path& dir) {
+  if (!g_flushes) return {};
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return last_error();
   if (::fsync(fd.get()) != 0) return last_error();
@@ -90,7 +96,8 @@ std::error_code replace_file(const fs::path& file, std::string_view content,
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (fd.get() < 0) return last_error();
     ec = write_all_at(fd.get(), content, 0);
-    if (!ec && durability == Durability::sync && ::fsync(fd.get()) != 0) ec = last_error();
+    if (!ec && durability == Durability::sync && g_flushes && ::fsync(fd.get()) != 0)
+      ec = last_error();
     if (auto c = fd.close(); !ec) ec = c;
   }
   if (!ec && ::rename(tmp.c_str(), file.c_str()) != 0) ec = last_error();
@@ -118,7 +125,7 @@ class PosixReservedFile final : public ReservedFile {
     // Overwriting allocated blocks and shrinking the file need no new space.
     std::error_code ec = write_all_at(fd_.get(), content, 0);
     if (!ec && ::ftruncate(fd_.get(), static_cast<off_t>(content.size())) != 0) ec = last_error();
-    if (!ec && ::fsync(fd_.get()) != 0) ec = last_error();
+    if (!ec && g_flushes && ::fsync(fd_.get()) != 0) ec = last_error();
     if (auto c = fd_.close(); !ec) ec = c;
     if (!ec && ::rename(reserve_.c_str(), file_.c_str()) != 0) ec = last_error();
     if (ec) return ec;

@@ -83,6 +83,17 @@ std::uint64_t log_cap_from_env(std::vector<std::string>& warnings) {
 // Threads for CPU-bound work on what clients send (worker_pool.h).
 constexpr int kWorkerThreads = 2;
 
+// BACKBURNER_DURABILITY: "full" (default) flushes acknowledged starts and recorded ends to
+// disk before they are reported; "fast" does not (a power cut may roll back the last ones).
+bool flush_from_env(std::vector<std::string>& warnings) {
+  const char* v = std::getenv("BACKBURNER_DURABILITY");
+  if (v == nullptr || *v == '\0' || std::string(v) == "full") return true;
+  if (std::string(v) == "fast") return false;
+  warnings.push_back(std::string("BACKBURNER_DURABILITY=") + v +
+                     " is neither full nor fast; keeping full");
+  return true;
+}
+
 // How long a start waits for a state dir lock whose daemon is gone (see run_daemon).
 constexpr std::chrono::milliseconds kLockSettleTime{3000};
 
@@ -158,14 +169,16 @@ int run_daemon(DaemonOptions options) {
   if (auto* err = std::get_if<std::string>(&compiled)) return readiness.fail(kExitFailed, *err);
   CommandPolicy daemon_policy = std::move(std::get<CommandPolicy>(compiled));
 
+  std::vector<std::string> warnings;
+  const bool flush = flush_from_env(warnings);
+  fileio::set_flushes(flush);
   boost::asio::io_context io(1);
   std::optional<TaskStore> store;
   try {
-    store.emplace(paths.db);
+    store.emplace(paths.db, flush);
   } catch (const std::exception& e) {
     return readiness.fail(kExitFailed, "cannot open " + paths.db.string() + ": " + e.what());
   }
-  std::vector<std::string> warnings;
   auto launcher = make_keeper_launcher(io, default_keeper_path());
   auto watcher = make_process_watcher(io);
   TaskManagerOptions topts;
@@ -173,6 +186,7 @@ int run_daemon(DaemonOptions options) {
   topts.task_umask = setup.task_umask;
   topts.daemon_env = os::environment();
   topts.log_cap_bytes = log_cap_from_env(warnings);
+  topts.flush = flush;
   TaskManager tasks(io, *store, *launcher, *watcher, paths, topts);
   auto output_watcher = make_output_watcher(io);
   EventHub events(io, tasks, *output_watcher);

@@ -29,15 +29,16 @@ struct KeeperSpec {
   int umask = 022;                          // the shell's umask (the keeper's own is 077)
   bool stdin_pipe = false;                  // give the task a stdin the daemon can write to
   std::uint64_t log_cap_bytes = 0;          // output.log's cap (0: none), see log_cap.h
+  bool flush = true;                        // the keeper flushes its records to disk
 };
 
 class KeeperLauncher {
  public:
   virtual ~KeeperLauncher() = default;
-  // Called on the Asio thread once the keeper has started the task's shell and recorded it
-  // (its run file, with the shell's pid, exists), or has given up, or a bound passed: a start
-  // is answered then, so that the answer carries the shell's pid and the task's stdin exists.
-  using Running = std::function<void()>;
+  // Called on the Asio thread once the keeper has started the task's shell, with the shell's
+  // pid (nullopt if the keeper gave up, or a bound passed): a start is answered then, so that
+  // the answer carries the shell's pid and the task's stdin exists.
+  using Running = std::function<void(std::optional<std::int64_t> shell_pid)>;
   // The started keeper's identity, or a message saying why it could not start (then
   // `on_running` is never called).
   // Before the keeper exists its liveness lock (keeper_files.h, kKeeperLock) is taken, and the

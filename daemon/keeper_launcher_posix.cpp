@@ -54,6 +54,7 @@ void await_ready(boost::asio::io_context& io, int fd, KeeperLauncher::Running on
     boost::asio::posix::stream_descriptor pipe;
     boost::asio::steady_timer timer;
     char buf[64];
+    std::string got;  // what the keeper wrote: "shell_pid=N\n"
     bool done = false;
     KeeperLauncher::Running on_running;
   };
@@ -65,19 +66,26 @@ void await_ready(boost::asio::io_context& io, int fd, KeeperLauncher::Running on
     boost::system::error_code ec;
     w->timer.cancel();
     w->pipe.close(ec);
-    w->on_running();
+    std::optional<std::int64_t> shell;
+    if (w->got.rfind("shell_pid=", 0) == 0 && w->got.find('\n') != std::string::npos) {
+      char* end = nullptr;
+      const long long pid = std::strtoll(w->got.c_str() + 10, &end, 10);
+      if (pid > 0 && end != nullptr && *end == '\n') shell = pid;
+    }
+    w->on_running(shell);
   };
   w->timer.expires_after(kReadyBound);
   w->timer.async_wait([finish](const boost::system::error_code& ec) {
     if (!ec) finish();
   });
-  // Read until EOF (the keeper writes nothing; it only closes its end).
+  // Read until EOF: the keeper writes one short line and closes its end.
   struct Reader {
     std::shared_ptr<Wait> w;
     std::function<void()> finish;
-    void operator()(const boost::system::error_code& ec, std::size_t) const {
+    void operator()(const boost::system::error_code& ec, std::size_t n) const {
       if (w->done) return;
       if (ec) return finish();
+      if (w->got.size() < 64) w->got.append(w->buf, n);
       w->pipe.async_read_some(boost::asio::buffer(w->buf), *this);
     }
   };
@@ -135,6 +143,7 @@ std::variant<ProcessIdentity, std::string> PosixKeeperLauncher::launch(const Kee
     args.push_back(std::to_string(*spec.deadline_ms));
   }
   if (spec.stdin_pipe) args.push_back("--stdin-pipe");
+  if (!spec.flush) args.push_back("--no-flush");
   if (spec.log_cap_bytes > 0) {
     args.push_back("--log-cap");
     args.push_back(std::to_string(spec.log_cap_bytes));

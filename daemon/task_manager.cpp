@@ -62,6 +62,9 @@ Failure not_found(const std::string& id) {
 
 Finish finish_from(const keeper::Outcome& o) {
   Finish f;
+  // The keeper flushed its outcome file before it exited: a power cut that rolled the store's
+  // commit back would leave the task for reconcile, which records this same end again.
+  f.durable_elsewhere = true;
   f.finished_at_ms = o.finished_at_ms;
   if (o.started_at_ms > 0) f.started_at_ms = o.started_at_ms;
   f.message = o.message;
@@ -405,6 +408,7 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   spec.umask = p.umask.value_or(options_.task_umask);
   spec.stdin_pipe = p.stdin_pipe;
   spec.log_cap_bytes = options_.log_cap_bytes;
+  spec.flush = options_.flush;
   if (p.env) {
     for (const auto& [k, v] : *p.env) spec.env.push_back(k + "=" + v);
   } else {
@@ -414,10 +418,11 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   live = std::make_unique<Live>();
   live->running = false;
   const std::string id = t.id;
-  auto launched = launcher_.launch(spec, [this, id] {
+  auto launched = launcher_.launch(spec, [this, id](std::optional<std::int64_t> shell_pid) {
     auto it = live_.find(id);
     if (it == live_.end()) return;
     it->second->running = true;
+    if (shell_pid) it->second->shell_pid = shell_pid;
     auto waiting = std::move(it->second->on_running);
     it->second->on_running.clear();
     for (auto& done : waiting) done();

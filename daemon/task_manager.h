@@ -33,6 +33,7 @@ struct TaskManagerOptions {
   std::vector<std::string> daemon_env;  // "NAME=value": a task's env when the client sends none
   int task_umask = 022;                 // a task's umask when the client sends none
   std::uint64_t log_cap_bytes = 0;      // per-task output cap (0: none)
+  bool flush = true;                    // BACKBURNER_DURABILITY=fast turns it off
 };
 
 // Told of every change of a task that clients may follow (event subscriptions).

@@ -82,7 +82,7 @@ struct TaskStore::Impl {
   SQLite::Statement sync_full;
   SQLite::Statement sync_normal;
 
-  explicit Impl(const std::filesystem::path& path)
+  explicit Impl(const std::filesystem::path& path, bool flush_commits)
       : db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX),
         insert(db, prepare_schema_then(db,
                                        "INSERT OR IGNORE INTO tasks (id, command, cwd, status, "
@@ -106,7 +106,7 @@ struct TaskStore::Impl {
                    "INSERT INTO read_cursors (task_id, reader, offset, updated_at_ms) "
                    "VALUES (?,?,?,?) ON CONFLICT (task_id, reader) DO UPDATE SET "
                    "offset = excluded.offset, updated_at_ms = excluded.updated_at_ms"),
-        sync_full(db, "PRAGMA synchronous = FULL"),
+        sync_full(db, flush_commits ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"),
         sync_normal(db, "PRAGMA synchronous = NORMAL") {}
 
   // Runs before any statement is prepared, so the tables exist when they are.
@@ -192,7 +192,13 @@ struct TaskStore::Impl {
   }
 };
 
-TaskStore::TaskStore(const std::filesystem::path& db_path) : impl_(std::make_unique<Impl>(db_path)) {}
+TaskStore::TaskStore(const std::filesystem::path& db_path, bool flush)
+    : impl_(std::make_unique<Impl>(db_path, flush)) {
+  if (!flush) {
+    impl_->sync_full.tryReset();
+    impl_->sync_full.executeStep();
+  }
+}
 TaskStore::~TaskStore() = default;
 
 bool TaskStore::insert(const TaskRecord& t, std::int64_t* seq) {
@@ -261,6 +267,16 @@ void TaskStore::set_stdin_mode(const std::string& id, const std::string& mode) {
 }
 
 bool TaskStore::finish(const std::string& id, const Finish& f) {
+  bool changed = false;
+  auto run = [&] { changed = finish_statement(id, f); };
+  if (f.durable_elsewhere)
+    impl_->unflushed(run);
+  else
+    run();
+  return changed;
+}
+
+bool TaskStore::finish_statement(const std::string& id, const Finish& f) {
   auto& q = impl_->finish;
   q.tryReset();
   q.bind(1, proto::to_string(f.status));

@@ -55,6 +55,9 @@ struct Finish {
   std::optional<std::int64_t> started_at_ms;  // refines the recorded start when known
   std::string message;
   std::optional<std::uint64_t> output_bytes;
+  // The end is already on stable storage elsewhere (the keeper's flushed outcome file, from
+  // which a later reconcile would record it again): the commit need not wait for the disk.
+  bool durable_elsewhere = false;
 };
 
 struct ListQuery {
@@ -83,7 +86,9 @@ class TaskStore {
  public:
   // Opens (creating if needed) the database, in WAL mode, and migrates the schema.
   // Throws SQLite::Exception or std::runtime_error with a readable message.
-  explicit TaskStore(const std::filesystem::path& db_path);
+  // `flush`: commits clients are told about wait for the disk (synchronous=FULL); false
+  // (BACKBURNER_DURABILITY=fast): nothing waits (NORMAL), a power cut may lose the last commits.
+  explicit TaskStore(const std::filesystem::path& db_path, bool flush = true);
   ~TaskStore();
   TaskStore(const TaskStore&) = delete;
   TaskStore& operator=(const TaskStore&) = delete;
@@ -99,7 +104,7 @@ class TaskStore {
                   const std::string& boot_id, std::int64_t started_at_ms);
   void set_stdin_mode(const std::string& id, const std::string& mode);
   // Moves a working task to a terminal status. False if it was already terminal (unchanged).
-  // Flushed to disk before it returns.
+  // Flushed to disk before it returns, unless f.durable_elsewhere.
   bool finish(const std::string& id, const Finish& f);
   std::vector<TaskRecord> list(const ListQuery& q);
   std::uint64_t count(const ListQuery& q);
@@ -122,6 +127,7 @@ class TaskStore {
   void set_busy_timeout(int ms);
 
  private:
+  bool finish_statement(const std::string& id, const Finish& f);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

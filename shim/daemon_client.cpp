@@ -27,13 +27,19 @@ std::variant<RpcClient, RpcError> DaemonClient::acquire() {
     return transport_error("Cannot locate the backburner daemon: " + config_.paths_error +
                            ". Set HOME or BACKBURNER_HOME in this MCP server's environment.");
   }
-  auto connected = connect_or_start_daemon(*config_.paths, config_.autostart);
-  if (auto* msg = std::get_if<std::string>(&connected)) {
-    return transport_error("Could not reach the backburner daemon: " + *msg + ".");
-  }
-  RpcClient c = std::get<RpcClient>(std::move(connected));
-  auto hello = c.hello(config_.hello);
-  if (auto* e = std::get_if<RpcError>(&hello)) {
+  // A daemon that was exiting may accept the connection and then close it before hello is
+  // answered: the second attempt reaches its successor, or starts one.
+  for (int attempt = 0;; ++attempt) {
+    auto connected = connect_or_start_daemon(*config_.paths, config_.autostart);
+    if (auto* msg = std::get_if<std::string>(&connected)) {
+      return transport_error("Could not reach the backburner daemon: " + *msg + ".");
+    }
+    RpcClient c = std::get<RpcClient>(std::move(connected));
+    auto hello = c.hello(config_.hello);
+    auto* e = std::get_if<RpcError>(&hello);
+    if (e == nullptr) return c;
+    if (e->code == kTransportError && attempt == 0) continue;
+
     RpcError out = *e;
     if (e->code == kTransportError) {
       out.message = "The backburner daemon closed the connection at hello: " + e->message + ".";
@@ -48,7 +54,6 @@ std::variant<RpcClient, RpcError> DaemonClient::acquire() {
     }
     return out;
   }
-  return c;
 }
 
 void DaemonClient::release(RpcClient conn) {

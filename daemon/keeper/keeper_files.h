@@ -83,8 +83,9 @@ struct Outcome {
 std::optional<RunRecord> read_run(const std::filesystem::path& task_dir);
 std::optional<Outcome> read_outcome(const std::filesystem::path& task_dir);
 
-// Durable atomic replace; false if the file could not be written. Newlines in message become
-// spaces.
+// Atomic replace; false if the file could not be written. Newlines in message become spaces.
+// `outcome` is flushed to disk with its directory (it is a task's end); `run` is not (it only
+// matters while the machine is up).
 bool write_run(const std::filesystem::path& task_dir, const RunRecord& run);
 bool write_outcome(const std::filesystem::path& task_dir, const Outcome& outcome);
 // The outcome file's text (for writing it into space reserved earlier).

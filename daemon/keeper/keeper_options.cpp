@@ -14,7 +14,7 @@ bool parse_int64(std::string_view s, std::int64_t& out) {
 
 const char* keeper_usage() {
   return "usage: backburner-keeper --task-dir DIR --cwd DIR [--deadline-ms EPOCH_MS] "
-         "[--grace-ms N] [--lock-fd N] [--ready-fd N] [--umask OCTAL] [--stdin-pipe] [--log-cap BYTES] "
+         "[--grace-ms N] [--lock-fd N] [--ready-fd N] [--umask OCTAL] [--stdin-pipe] [--no-flush] [--log-cap BYTES] "
          "-- COMMAND\n";
 }
 
@@ -33,6 +33,10 @@ std::variant<KeeperOptions, UsageError, HelpRequested> parse_keeper_args(int arg
     }
     if (arg == "--stdin-pipe") {
       o.stdin_pipe = true;
+      continue;
+    }
+    if (arg == "--no-flush") {
+      o.flush = false;
       continue;
     }
     if (arg != "--task-dir" && arg != "--cwd" && arg != "--deadline-ms" && arg != "--grace-ms" &&

@@ -25,6 +25,7 @@ struct KeeperOptions {
   int ready_fd = -1;
   int umask = 022;                  // the shell's umask
   bool stdin_pipe = false;          // give the shell a stdin the daemon can write to
+  bool flush = true;                // --no-flush: records are not flushed to disk (fast mode)
   std::uint64_t log_cap_bytes = 0;  // cap on output.log (0: none): see log_cap_posix.h
   std::string command;
 };

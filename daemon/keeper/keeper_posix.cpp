@@ -147,9 +147,14 @@ void close_all_but(std::initializer_list<int> keep) {
   ::close_range(from, ~0U, 0);
 }
 
-// Tells the daemon that the task runs (or that it never will): closing the pipe is the message.
-void report_running(const KeeperOptions& o) {
-  if (o.ready_fd >= 0) ::close(o.ready_fd);
+// Tells the daemon that the task runs, and the shell's pid ("shell_pid=N\n"), before anything
+// slower (the run file is flushed to disk): its answer to the start waits for this. Closing the
+// pipe without a line (an early exit) says the task never will.
+void report_running(const KeeperOptions& o, pid_t shell) {
+  if (o.ready_fd < 0) return;
+  const std::string line = "shell_pid=" + std::to_string(shell) + "\n";
+  (void)!::write(o.ready_fd, line.data(), line.size());
+  ::close(o.ready_fd);
 }
 
 // True when the file system holding the task dir has no room left: output written meanwhile
@@ -172,6 +177,7 @@ int run_keeper(const KeeperOptions& o) {
   if (o.ready_fd >= 0) ::fcntl(o.ready_fd, F_SETFD, FD_CLOEXEC);
   hold_lock(o.lock_fd);
   ::umask(077);
+  fileio::set_flushes(o.flush);
   {
     std::error_code ec;
     g_outcome_space = fileio::ReservedFile::reserve(o.task_dir / kOutcomeFile,
@@ -251,8 +257,8 @@ int run_keeper(const KeeperOptions& o) {
   run.shell_start = process_start_time(shell).value_or(0);
   run.started_at_ms = out.started_at_ms;
   run.boot_id = os::boot_id();
+  report_running(o, shell);
   if (!write_run(o.task_dir, run)) log_line("cannot write %s in %s", kRunFile, o.task_dir.c_str());
-  report_running(o);
   log_line("started %s -c (pid %d) in %s", kShell, static_cast<int>(shell), o.cwd.c_str());
 
   Reaper reaper(shell);

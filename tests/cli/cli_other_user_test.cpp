@@ -55,7 +55,7 @@ std::optional<Other> other_user() {
 #define REQUIRE_OTHER_USER(var)                                                              \
   const auto var = other_user();                                                             \
   if (!var) {                                                                                \
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root to act as a second user (CI is root)"; \
+    if (::geteuid() != 0) BB_SKIP_OR_FAIL("needs root to act as a second user (CI is root)"); \
     FAIL() << "cannot create the user " << kOtherUser;                                       \
   }
 

@@ -20,7 +20,7 @@ using nlohmann::json;
 
 TEST(DaemonActivation, ADaemonServesASocketHandedOverBySystemdAndLeavesItInPlace) {
   const char* activator = "/usr/bin/systemd-socket-activate";
-  if (::access(activator, X_OK) != 0) GTEST_SKIP() << "systemd-socket-activate is not installed";
+  if (::access(activator, X_OK) != 0) BB_SKIP_OR_FAIL("systemd-socket-activate is not installed");
   DaemonFixture d;  // for its temp dir, its env and its teardown
   const auto sock = d.home() / "activated.sock";
   auto env = d.daemon_env();

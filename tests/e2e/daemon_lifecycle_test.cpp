@@ -348,3 +348,21 @@ TEST(DaemonLifecycle, DaemonInfoReportsVersionPidUptimeAndCounts) {
 
 }  // namespace
 }  // namespace bb::test
+
+namespace bb::test {
+namespace {
+
+TEST(DaemonDurability, FastModeRunsTasksAndAnUnknownSettingKeepsFull) {
+  DaemonFixture fast(DaemonEnv{{"BACKBURNER_DURABILITY", "fast"}});
+  fast.start();
+  auto t = fast.start_task("echo quick");
+  EXPECT_EQ(fast.wait_task(t["task_id"])["status"], "completed");
+  EXPECT_TRUE(std::filesystem::exists(fast.task_dir(t["task_id"]) / "outcome"));
+  DaemonFixture odd(DaemonEnv{{"BACKBURNER_DURABILITY", "sometimes"}});
+  odd.start();
+  auto u = odd.start_task("echo fine");
+  EXPECT_EQ(odd.wait_task(u["task_id"])["status"], "completed");
+}
+
+}  // namespace
+}  // namespace bb::test

@@ -32,6 +32,8 @@ class ScriptedDaemon {
  public:
   std::function<json(const std::string& method, const json& params)> handler =
       [](const std::string&, const json&) { return json::object(); };
+  // This many hellos are dropped unanswered first, as by a daemon exiting as it accepts.
+  std::atomic<int> hellos_to_drop{0};
 
   explicit ScriptedDaemon(const fs::path& socket) {
     listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -94,8 +96,9 @@ class ScriptedDaemon {
           methods_.push_back(method);
           if (method == "hello") hello_ = req["params"];
         }
-        const json answer = method == "hello" ? json(proto::HelloResult{})
-                                              : handler(method, req.value("params", json()));
+        const json answer = method != "hello"      ? handler(method, req.value("params", json()))
+                            : hellos_to_drop-- > 0 ? json("close")
+                                                   : json(proto::HelloResult{});
         if (answer == "close") {
           closing = true;
         } else if (answer != "hang") {
@@ -185,6 +188,30 @@ TEST_F(DaemonClientTest, AConnectionLostDuringASafeCallIsRetriedOnceOnANewOne) {
   ASSERT_TRUE(std::holds_alternative<json>(out));
   EXPECT_EQ(std::get<json>(out)["task_id"], "x");
   EXPECT_EQ(daemon.connections(), 2);
+}
+
+TEST_F(DaemonClientTest, AConnectionDroppedAtHelloIsReplacedOnceEvenForAStart) {
+  ScriptedDaemon daemon(socket());
+  daemon.hellos_to_drop = 1;
+  DaemonClient client(config());
+  CancelToken cancel;
+  const auto out = client.call("task.start", {{"command", "true"}}, milliseconds(5000), cancel);
+  EXPECT_TRUE(std::holds_alternative<json>(out));
+  EXPECT_EQ(daemon.connections(), 2);
+  const auto m = daemon.methods();
+  EXPECT_EQ(std::count(m.begin(), m.end(), "task.start"), 1);
+}
+
+TEST_F(DaemonClientTest, AConnectionDroppedAtHelloTwiceIsReportedWithoutSendingTheRequest) {
+  ScriptedDaemon daemon(socket());
+  daemon.hellos_to_drop = 2;
+  DaemonClient client(config());
+  CancelToken cancel;
+  const auto out = client.call("task.start", {{"command", "true"}}, milliseconds(5000), cancel);
+  ASSERT_TRUE(std::holds_alternative<RpcError>(out));
+  EXPECT_NE(std::get<RpcError>(out).message.find("closed the connection at hello"),
+            std::string::npos);
+  EXPECT_EQ(daemon.methods(), (std::vector<std::string>{"hello", "hello"}));
 }
 
 TEST_F(DaemonClientTest, AStartWhoseConnectionBrokeAfterSendingIsNotResent) {

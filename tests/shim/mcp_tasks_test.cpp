@@ -130,8 +130,10 @@ TEST(McpTaskMapping, TtlIsTheRetentionCountedFromTheEndAndPollIntervalIsGiven) {
 
 class McpTasks : public ::testing::Test {
  protected:
-  ShimHarness h;
+  // Declared first so it is destroyed last: the shim's threads may still call into it while
+  // the harness shuts down.
   Tasks tasks;
+  ShimHarness h;
   void SetUp() override { h.daemon.handler = tasks.handler(); }
 };
 

@@ -24,6 +24,11 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+bool all_tests_required() {
+  const char* v = std::getenv("BB_TESTS_REQUIRE_ALL");
+  return v != nullptr && *v != '\0' && std::string(v) != "0";
+}
+
 std::string shell_quote(const std::string& word) {
   std::string out = "'";
   for (char c : word) {

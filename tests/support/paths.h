@@ -25,7 +25,18 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// True when BB_TESTS_REQUIRE_ALL is set (CI sets it): a test that would skip for want of root
+// or a system tool fails instead, so a check that did not run is never counted as passing.
+bool all_tests_required();
+
 // Shell-quotes one word for /bin/sh.
 std::string shell_quote(const std::string& word);
 
 }  // namespace bb::test
+
+// Skips the test with `why`, or fails it where every test is required (see above).
+#define BB_SKIP_OR_FAIL(why)                              \
+  do {                                                    \
+    if (::bb::test::all_tests_required()) FAIL() << why;  \
+    GTEST_SKIP() << why;                                  \
+  } while (0)

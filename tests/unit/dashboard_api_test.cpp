@@ -30,7 +30,7 @@ class NoLauncher : public KeeperLauncher {
  public:
   std::variant<ProcessIdentity, std::string> launch(const KeeperSpec&,
                                                     Running on_running) override {
-    if (on_running) on_running();  // the shell runs at once
+    if (on_running) on_running(next_pid + 10000);  // the shell runs at once
     return ProcessIdentity{next_pid++, 1};
   }
   std::int64_t next_pid = 1000;

@@ -19,7 +19,7 @@ class FakeLauncher : public KeeperLauncher {
  public:
   std::variant<ProcessIdentity, std::string> launch(const KeeperSpec& spec,
                                                     Running on_running) override {
-    if (!fail && on_running) on_running();  // the fake keeper runs its shell at once
+    if (!fail && on_running) on_running(next_pid + 10000);  // the fake keeper's shell runs at once
     specs.push_back(spec);
     if (on_launch) on_launch(spec);
     if (fail) return std::string("no keeper here");
