@@ -91,7 +91,7 @@ std::string http_exchange_as(const passwd& who, int port, const std::string& req
 TEST(DashboardOtherUser, AnotherUsersProcessGetsNothingEvenWithTheSessionCookie) {
   const auto other = other_user();
   if (!other) {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root to act as a second user (CI is root)";
+    if (::geteuid() != 0) BB_SKIP_OR_FAIL("needs root to act as a second user (CI is root)");
     FAIL() << "cannot create the user " << kOtherUser;
   }
   DaemonFixture d(std::map<std::string, std::string>{{"BACKBURNER_DASHBOARD_PORT", "0"}});

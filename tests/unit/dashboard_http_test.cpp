@@ -497,7 +497,6 @@ TEST_F(ServerTest, AOneMegabyteHeaderIsRefusedWithoutStallingOthers) {
   Client big(port);
   std::string req = "GET / HTTP/1.1\r\n" + host() + "X-Big: " + std::string(1 << 20, 'a') + "\r\n\r\n";
   // The server answers 431 and closes while the client is still sending: a write may fail.
-  boost::system::error_code ec;
   std::thread writer([&] {
     try {
       big.send(req);
