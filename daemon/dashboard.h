@@ -1,5 +1,5 @@
 // The daemon's web dashboard: the HTTP layer (dashboard_http.h) with the handler that answers
-// it from the same TaskManager, OutputService, EventHub and Retention the RPC dispatcher uses.
+// it (dashboard_api.h) from the same services the RPC dispatcher uses.
 // Nothing listens until dashboard.open asks; from then on it serves until the daemon stops.
 // docs/DASHBOARD.md describes the page, the API and the security model.
 #pragma once
@@ -10,29 +10,17 @@
 #include <optional>
 #include <string>
 
-#include "command_policy.h"
+#include "dashboard_api.h"
 #include "dashboard_http.h"
-#include "event_hub.h"
 #include "failure.h"
 #include "protocol.h"
-#include "task_manager.h"
-#include "task_output.h"
-#include "worker_pool.h"
+#include "state_paths.h"
 
 namespace boost::asio {
 class io_context;
 }
 
 namespace bb {
-
-struct DashboardServices {
-  TaskManager& tasks;
-  WorkerPool& workers;
-  OutputService& output;
-  EventHub& events;
-  const CommandPolicy& daemon_policy;
-  std::function<proto::DaemonInfo()> info;
-};
 
 struct DashboardOptions {
   // BACKBURNER_DASHBOARD_PORT: only this port (0: one the system picks). Absent: the user's
@@ -61,11 +49,9 @@ class Dashboard {
 
   dashboard::HttpServer& http();
 
-  class Api;
-
  private:
   DashboardOptions options_;
-  std::unique_ptr<Api> api_;
+  std::unique_ptr<dashboard::DashboardHandler> api_;
   std::unique_ptr<dashboard::HttpServer> http_;
 };
 
