@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 
 namespace bb {
 
@@ -28,63 +29,77 @@ std::size_t utf8_sequence(const unsigned char* s, std::size_t i, std::size_t n) 
   return 0;
 }
 
-// Appends `s` quoted and escaped; false (with `out` as it was) if `s` is not valid UTF-8.
+// The bytes `c` takes inside a JSON string: 1, or 2 for a short escape, or 6 for \u00XX.
+constexpr std::size_t escaped_size(unsigned char c) {
+  if (c >= 0x20) return c == '"' || c == '\\' ? 2 : 1;
+  return c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t' ? 2 : 6;
+}
+
+// Appends `s` quoted and escaped; false (and `out` untouched) if `s` is not valid UTF-8. Two
+// passes: the first checks and sizes, the second writes into exactly that much room.
 bool append_valid_string(std::string& out, const std::string& s) {
-  const std::size_t start_size = out.size();
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
-  out.reserve(out.size() + n + 2);
-  out.push_back('"');
-  std::size_t run = 0;  // the start of the bytes not yet copied
-  std::size_t i = 0;
-  while (i < n) {
+  std::size_t size = n + 2;
+  for (std::size_t i = 0; i < n;) {
     const unsigned char c = p[i];
     if (c >= 0x80) {
       const std::size_t len = utf8_sequence(p, i, n);
-      if (len == 0) {
-        out.resize(start_size);
-        return false;
-      }
+      if (len == 0) return false;
       i += len;
-      continue;
-    }
-    if (c >= 0x20 && c != '"' && c != '\\') {
+    } else {
+      size += escaped_size(c) - 1;
       ++i;
-      continue;
     }
-    out.append(s, run, i - run);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out.append(esc, sizeof esc);
+  }
+  const std::size_t at = out.size();
+  out.resize(at + size);
+  char* d = out.data() + at;
+  *d++ = '"';
+  if (size == n + 2) {
+    std::memcpy(d, p, n);
+    d += n;
+  } else {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < n; ++i) {
+      const unsigned char c = p[i];
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        *d++ = static_cast<char>(c);
+        continue;
+      }
+      *d++ = '\\';
+      switch (c) {
+        case '"':
+          *d++ = '"';
+          break;
+        case '\\':
+          *d++ = '\\';
+          break;
+        case '\b':
+          *d++ = 'b';
+          break;
+        case '\f':
+          *d++ = 'f';
+          break;
+        case '\n':
+          *d++ = 'n';
+          break;
+        case '\r':
+          *d++ = 'r';
+          break;
+        case '\t':
+          *d++ = 't';
+          break;
+        default:
+          *d++ = 'u';
+          *d++ = '0';
+          *d++ = '0';
+          *d++ = kHex[c >> 4];
+          *d++ = kHex[c & 0xF];
       }
     }
-    run = ++i;
   }
-  out.append(s, run, n - run);
-  out.push_back('"');
+  *d = '"';
   return true;
 }
 
