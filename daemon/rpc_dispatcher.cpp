@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_guard.h"
+#include "json_write.h"
 #include "os.h"
 #include "retention.h"
 #include "version.h"
@@ -16,7 +17,7 @@ namespace err = proto::error;
 
 namespace {
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) { return json_text(j); }
 
 std::string error_line(const json& id, int code, const std::string& message,
                        const json& data = nullptr) {
@@ -25,8 +26,15 @@ std::string error_line(const json& id, int code, const std::string& message,
   return dump({{"jsonrpc", "2.0"}, {"id", id}, {"error", e}});
 }
 
+// Written around the result rather than copying it (a page of output is one large string);
+// the keys in the order nlohmann sorts them.
 std::string result_line(const json& id, const json& result) {
-  return dump({{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
+  std::string line = "{\"id\":";
+  append_json(line, id);
+  line += ",\"jsonrpc\":\"2.0\",\"result\":";
+  append_json(line, result);
+  line += '}';
+  return line;
 }
 
 // One request being answered: its id, its session, and the way back.

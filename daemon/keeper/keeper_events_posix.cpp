@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <utility>
 
 #include <poll.h>
 #include <sys/inotify.h>
@@ -57,6 +58,8 @@ EventSource::EventSource(EventSource&& other) noexcept
     : signal_fd_(other.signal_fd_),
       timer_fd_(other.timer_fd_),
       inotify_fd_(other.inotify_fd_),
+      watched_(std::move(other.watched_)),
+      watch_(other.watch_),
       cool_fd_(other.cool_fd_),
       cooling_(other.cooling_),
       cool_down_ms_(other.cool_down_ms_) {
@@ -71,20 +74,54 @@ EventSource::~EventSource() {
     if (fd >= 0) ::close(fd);
 }
 
-std::string EventSource::watch_writes(const std::string& file, int cool_down_ms) {
-  inotify_fd_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  if (inotify_fd_ < 0) return errno_text("inotify_init1");
+namespace {
+bool arm(int fd, int ms) {
+  itimerspec spec{};
+  spec.it_value.tv_sec = ms / 1000;
+  spec.it_value.tv_nsec = static_cast<long>(ms % 1000) * 1000000L + 1;  // never all zero
+  return ::timerfd_settime(fd, 0, &spec, nullptr) == 0;
+}
+}  // namespace
+
+std::string EventSource::watch_writes(const std::string& file, int cool_down_ms,
+                                      int start_after_ms) {
   cool_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-  if (cool_fd_ < 0 || ::inotify_add_watch(inotify_fd_, file.c_str(), IN_MODIFY) < 0) {
-    std::string err = errno_text("inotify");
-    for (int* fd : {&inotify_fd_, &cool_fd_}) {
-      if (*fd >= 0) ::close(*fd);
-      *fd = -1;
-    }
+  if (cool_fd_ < 0) return errno_text("timerfd_create");
+  if (!arm(cool_fd_, start_after_ms)) {
+    std::string err = errno_text("timerfd_settime");
+    ::close(cool_fd_);
+    cool_fd_ = -1;
     return err;
   }
+  watched_ = file;
   cool_down_ms_ = cool_down_ms;
+  cooling_ = true;  // the first "cool-down" is the wait before the watch starts
   return {};
+}
+
+std::string EventSource::start_watch() {
+  inotify_fd_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (inotify_fd_ < 0) return errno_text("inotify_init1");
+  watch_ = ::inotify_add_watch(inotify_fd_, watched_.c_str(), IN_MODIFY);
+  if (watch_ < 0) {
+    std::string err = errno_text("inotify_add_watch");
+    ::close(inotify_fd_);
+    inotify_fd_ = -1;
+    return err;
+  }
+  return {};
+}
+
+void EventSource::stop_watching() {
+  if (cool_fd_ >= 0) {
+    ::close(cool_fd_);
+    cool_fd_ = -1;
+  }
+  cooling_ = false;
+  // Removing the watch now lets the kernel retire it in the background; the close at exit
+  // then does not wait for that (it would, some 10 ms, with the watch still in place).
+  if (inotify_fd_ >= 0 && watch_ >= 0) ::inotify_rm_watch(inotify_fd_, watch_);
+  watch_ = -1;
 }
 
 Events EventSource::wait(int timeout_ms) {
@@ -102,16 +139,19 @@ Events EventSource::wait(int timeout_ms) {
     std::uint64_t n = 0;
     (void)!::read(cool_fd_, &n, sizeof n);
     cooling_ = false;
+    if (inotify_fd_ < 0 && !watched_.empty()) {
+      // The start delay ended: look at what was written meanwhile, then watch from here on.
+      ev.output_written = true;
+      ev.watch_error = start_watch();
+      if (!ev.watch_error.empty()) watched_.clear();
+    }
   }
   if (fds[2].revents != 0) {
     char buf[4096];
     while (::read(inotify_fd_, buf, sizeof buf) > 0) {
     }
     ev.output_written = true;
-    itimerspec spec{};
-    spec.it_value.tv_sec = cool_down_ms_ / 1000;
-    spec.it_value.tv_nsec = static_cast<long>(cool_down_ms_ % 1000) * 1000000L + 1;
-    if (::timerfd_settime(cool_fd_, 0, &spec, nullptr) == 0) cooling_ = true;
+    if (arm(cool_fd_, cool_down_ms_)) cooling_ = true;
   }
   signalfd_siginfo si;
   while (::read(signal_fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {

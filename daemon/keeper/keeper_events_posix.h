@@ -19,6 +19,7 @@ struct Events {
   bool deadline = false;  // the deadline's wall-clock time was reached
   bool stdin_close = false;  // SIGUSR2: the daemon asks to close the task's stdin
   bool output_written = false;  // the watched log was written to (at most once per cool-down)
+  std::string watch_error;      // the watch could not start (the log then goes unwatched)
 };
 
 class EventSource {
@@ -34,9 +35,14 @@ class EventSource {
   ~EventSource();
 
   // Reports writes to `file` as output_written, at most once per `cool_down_ms`: a task that
-  // writes without pause wakes the keeper a few times a second, an idle one never. Empty on
-  // success, else why the file cannot be watched (the keeper then goes without).
-  std::string watch_writes(const std::string& file, int cool_down_ms);
+  // writes without pause wakes the keeper a few times a second, an idle one never. The watch
+  // starts `start_after_ms` from now (reported then as one output_written): closing an inotify
+  // instance that has a watch costs some 10 ms, which a task that ends sooner never pays. Empty
+  // on success, else why the file cannot be watched (the keeper then goes without).
+  std::string watch_writes(const std::string& file, int cool_down_ms, int start_after_ms);
+
+  // Ends the watch, so that the process exits without waiting for the kernel to retire it.
+  void stop_watching();
 
   // Blocks until something happens or timeout_ms passes (-1: no timeout; 0: just look).
   Events wait(int timeout_ms);
@@ -46,7 +52,11 @@ class EventSource {
   int signal_fd_ = -1;
   int timer_fd_ = -1;   // -1 without a deadline
   int inotify_fd_ = -1;  // -1 without a watched file
-  int cool_fd_ = -1;     // the cool-down timer of the watch
+  std::string start_watch();
+
+  std::string watched_;  // the file to watch, once the start delay ends
+  int watch_ = -1;       // the inotify watch descriptor
+  int cool_fd_ = -1;     // the cool-down timer of the watch (first: its start delay)
   bool cooling_ = false;  // a write was reported less than a cool-down ago
   int cool_down_ms_ = 0;
 };

@@ -166,6 +166,10 @@ bool disk_full(const std::filesystem::path& dir) {
 
 // How long a writing task goes between two checks of its log's size against the cap.
 constexpr int kLogCheckCoolDownMs = 500;
+// When the log watch starts. A task that ends sooner is checked once, at its end, and never
+// pays for an inotify watch (closing one costs some 10 ms); a log may pass its cap by what the
+// task writes in this first second until that check cuts it.
+constexpr int kLogWatchStartMs = 1000;
 
 }  // namespace
 
@@ -246,7 +250,8 @@ int run_keeper(const KeeperOptions& o) {
   if (o.log_cap_bytes > 0) {
     cap.emplace(o.task_dir, o.log_cap_bytes);
     const std::string err =
-        events.watch_writes((o.task_dir / kOutputFile).string(), kLogCheckCoolDownMs);
+        events.watch_writes((o.task_dir / kOutputFile).string(), kLogCheckCoolDownMs,
+                            kLogWatchStartMs);
     if (!err.empty()) log_line("cannot watch the log, so it is not capped: %s", err.c_str());
   }
   // The shell is not reaped yet, so its /proc entry (and start time) exists even if it exited.
@@ -265,6 +270,8 @@ int run_keeper(const KeeperOptions& o) {
   Events trigger;
   for (;;) {
     Events ev = events.wait(-1);
+    if (!ev.watch_error.empty())
+      log_line("cannot watch the log, so it is capped only at the end: %s", ev.watch_error.c_str());
     if (ev.output_written && cap) cap->check();
     if (ev.stdin_close && input) {
       input->close_input();
@@ -278,6 +285,7 @@ int run_keeper(const KeeperOptions& o) {
     }
   }
   input.reset();
+  events.stop_watching();
 
   const auto stop = stop_reason(trigger);
   if (stop) log_line("stopping the task: %s", to_string(*stop));

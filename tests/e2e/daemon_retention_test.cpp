@@ -101,6 +101,26 @@ TEST(DaemonRetention, ALogPastItsCapKeepsItsHeadAndItsTailWithAMarkerBetween) {
   EXPECT_EQ(all.find("1\n2\n3\n"), 0u);
 }
 
+TEST(DaemonRetention, ARunningTasksLogIsCutWhileItRuns) {
+  DaemonFixture d(DaemonEnv{{"BACKBURNER_LOG_MAX_BYTES", "1M"}});
+  d.start();
+  // 4 MB before the keeper starts watching the log (after its first second), 4 MB after.
+  json t = d.start_task("seq 1 600000; sleep 1.5; seq 600001 1200000; sleep 60");
+  const auto log = d.task_dir(t["task_id"]) / "output.log";
+  bool cut_while_running = false;
+  eventually([&] {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(log, ec);
+    cut_while_running = !ec && size > 8'000'000u && disk_bytes(log) < 2u * 1024 * 1024;
+    return cut_while_running;
+  }, std::chrono::seconds(30));
+  EXPECT_TRUE(cut_while_running) << "disk " << disk_bytes(log);
+  json tail = d.call("task.output", {{"task_id", t["task_id"]}, {"tail_lines", 1}});
+  EXPECT_EQ(tail["output"], "1200000\n");
+  EXPECT_EQ(tail["status"], "working");
+  d.call("task.cancel", {{"task_id", t["task_id"]}});
+}
+
 TEST(DaemonMemory, AHugeRequestLeavesTheDaemonNearItsIdleSize) {
   DaemonFixture d;
   d.start();
