@@ -47,7 +47,8 @@ std::string http_exchange(int port, const std::string& request) {
     ::close(fd);
     return "(no connection)";
   }
-  (void)!::write(fd, request.data(), request.size());
+  // The daemon may hang up before the request is written: EPIPE, not a SIGPIPE that kills.
+  (void)!::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string got;
   char buf[4096];
   for (;;) {
@@ -70,7 +71,8 @@ std::string http_exchange_as(const passwd& who, int port, const std::string& req
       (void)!::write(p[1], "(not the other user)", 20);
       _exit(2);
     }
-    const std::string got = http_exchange(port, request);
+    // "got:" first: an empty answer must mean the server said nothing, not that we died.
+    const std::string got = "got:" + http_exchange(port, request);
     (void)!::write(p[1], got.data(), got.size());
     _exit(0);
   }
@@ -85,6 +87,7 @@ std::string http_exchange_as(const passwd& who, int port, const std::string& req
   ::close(p[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return got + "(the probe died)";
   return got;
 }
 
@@ -106,7 +109,7 @@ TEST(DashboardOtherUser, AnotherUsersProcessGetsNothingEvenWithTheSessionCookie)
   EXPECT_EQ(http_exchange_as(*other, port,
                         "GET /" + other_url.substr(other_url.find('?')) + " HTTP/1.1\r\n" + host +
                             "Connection: close\r\n\r\n"),
-            "");
+            "got:");
   // ...and neither is the cookie this user's browser got.
   const std::string head = http_exchange(port, "GET /" + url.substr(url.find('?')) + " HTTP/1.1\r\n" +
                                               host + "Connection: close\r\n\r\n");
@@ -115,7 +118,7 @@ TEST(DashboardOtherUser, AnotherUsersProcessGetsNothingEvenWithTheSessionCookie)
   const std::string cookie = head.substr(at + 12, head.find(';', at) - at - 12);
   const std::string request =
       "GET /api/tasks HTTP/1.1\r\n" + host + "Cookie: " + cookie + "\r\nConnection: close\r\n\r\n";
-  EXPECT_EQ(http_exchange_as(*other, port, request), "") << "closed without a word";
+  EXPECT_EQ(http_exchange_as(*other, port, request), "got:") << "closed without a word";
   EXPECT_NE(http_exchange(port, request).find("HTTP/1.1 200 OK"), std::string::npos);
 }
 
