@@ -949,6 +949,49 @@ void bench_reads(const Config& cfg, Daemon& d, Report& report) {
   w.floor_what = o.floor_what;
   w.note = "the daemon's share of the offset read: the rest is the client parsing 1 MiB of JSON";
   report.add(w);
+
+  // The same MiB through the shim, as an agent pages it: task_result with offset, each answer
+  // capped at 100,000 characters (the tool's most), next_offset to the next call.
+  Row m;
+  m.section = "output";
+  m.figure = "1 MiB at the middle of the log read through the shim (task_result pages)";
+  m.unit = "ms";
+  if (!executable(cfg.mcp_path())) {
+    m.note = "n/a (shim not built)";
+  } else {
+    McpSession shim(cfg.mcp_path(), d.client_env());
+    shim.initialize();
+    std::vector<double> paged;
+    int calls = 0;
+    auto read_mib = [&]() {
+      const auto t0 = Clock::now();
+      std::uint64_t at = size / 2;
+      const std::uint64_t end = at + (1u << 20);
+      calls = 0;
+      while (at < end) {
+        json page = shim.tool("task_result", {{"task_id", id},
+                                           {"offset", at},
+                                           {"max_bytes", end - at},
+                                           {"max_chars", 100000}});
+        ++calls;
+        const std::uint64_t next = page.at("next_offset");
+        if (next <= at) throw std::runtime_error("task_result did not move forward");
+        at = next;
+      }
+      return ms_since(t0);
+    };
+    read_mib();
+    for (int i = 0; i < cfg.read_reps; ++i) {
+      check_stop();
+      paged.push_back(read_mib());
+    }
+    shim.finish();
+    m.value = summarize(paged);
+    m.floor = o.floor;
+    m.floor_what = o.floor_what;
+    m.note = std::to_string(calls) + " calls of at most 100,000 characters each";
+  }
+  report.add(m);
   fs::remove(log);
 }
 

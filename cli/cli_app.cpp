@@ -115,7 +115,7 @@ int dispatch(Context& ctx, const std::vector<std::string>& args) {
 std::vector<Command> all_commands() {
   return {start_command(),  list_command(), status_command(), logs_command(),
           send_command(),   cancel_command(), wait_command(), prune_command(),
-          daemon_command(), service_command()};
+          dashboard_command(), daemon_command(), service_command()};
 }
 
 OptionSpec json_option(const std::string& what) { return {"json", 0, "", "print JSON: " + what}; }

@@ -27,6 +27,7 @@ Command cancel_command();
 Command wait_command();
 Command send_command();
 Command prune_command();
+Command dashboard_command();
 Command daemon_command();
 Command service_command();
 

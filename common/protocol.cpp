@@ -276,4 +276,18 @@ void from_json(const json& j, DaemonInfo& d) {
   d.dashboard_url = o.opt_string("dashboard_url");
 }
 
+void to_json(json& j, const DashboardOpenResult& d) {
+  j = json{{"url", d.url},
+           {"base_url", d.base_url},
+           {"port", d.port},
+           {"token_expires_in_seconds", d.token_expires_in_seconds}};
+}
+void from_json(const json& j, DashboardOpenResult& d) {
+  Obj o = Obj::top(j, "result", false);
+  d.url = o.string("url", false);
+  d.base_url = o.string("base_url", false);
+  d.port = o.uint("port");
+  d.token_expires_in_seconds = o.number("token_expires_in_seconds");
+}
+
 }  // namespace bb::proto

@@ -72,6 +72,7 @@ inline constexpr const char* kEventsSubscribe = "events.subscribe";
 inline constexpr const char* kEventsUnsubscribe = "events.unsubscribe";
 inline constexpr const char* kDaemonInfo = "daemon.info";
 inline constexpr const char* kDaemonShutdown = "daemon.shutdown";
+inline constexpr const char* kDashboardOpen = "dashboard.open";
 // The one notification the daemon sends, on connections that subscribed.
 inline constexpr const char* kEvent = "event";
 }  // namespace method
@@ -93,6 +94,7 @@ inline constexpr int kShuttingDown = 1007;
 inline constexpr int kIdempotencyConflict = 1008;
 inline constexpr int kInputUnavailable = 1009;
 inline constexpr int kDiskFull = 1010;
+inline constexpr int kDashboardUnavailable = 1011;
 }  // namespace error
 
 // Thrown by from_json on a params object that does not fit; the daemon turns it into
@@ -340,6 +342,15 @@ struct DaemonInfo {
   std::optional<std::string> dashboard_url;      // where the dashboard serves, when it does
 };
 
+// dashboard.open: the daemon serves its dashboard (from now on, if it did not) and mints a
+// one-time access token.
+struct DashboardOpenResult {
+  std::string url;       // base_url with ?token=...: what a person opens
+  std::string base_url;  // http://127.0.0.1:<port>/
+  std::uint64_t port = 0;
+  double token_expires_in_seconds = 0;  // the token works once, within this time
+};
+
 // nlohmann adapters. from_json throws ParamsError on a mistyped or missing field.
 void to_json(nlohmann::json&, const ClientInfo&);
 void from_json(const nlohmann::json&, ClientInfo&);
@@ -389,6 +400,8 @@ void to_json(nlohmann::json&, const SubscribeResult&);
 void from_json(const nlohmann::json&, SubscribeResult&);
 void to_json(nlohmann::json&, const Event&);
 void from_json(const nlohmann::json&, Event&);
+void to_json(nlohmann::json&, const DashboardOpenResult&);
+void from_json(const nlohmann::json&, DashboardOpenResult&);
 void to_json(nlohmann::json&, Status);
 void from_json(const nlohmann::json&, Status&);
 

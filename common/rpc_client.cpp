@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "json_write.h"
+
 namespace bb {
 
 using nlohmann::json;
@@ -86,7 +88,7 @@ CallOutcome RpcClient::call(std::string_view method, const json& params,
   const std::int64_t id = next_id_++;
   json req = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
   if (!params.is_null()) req["params"] = params;
-  std::string line = req.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string line = json_text(req);
   line += '\n';
   std::string error;
   if (!write_all(line, error)) {

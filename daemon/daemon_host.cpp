@@ -12,6 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "command_policy.h"
+#include "dashboard.h"
 #include "daemon_log.h"
 #include "event_hub.h"
 #include "file_io.h"
@@ -204,9 +205,11 @@ int run_daemon(DaemonOptions options) {
 
   const std::int64_t started_ms = now_ms();
   std::optional<RpcServer> server;
+  std::optional<Dashboard> dashboard;  // listens once dashboard.open asks
   auto stop = [&] {
     boost::asio::post(io, [&] {
       tasks.abort_pending();
+      if (dashboard) dashboard->stop();
       if (server) server->stop();
       io.stop();
     });
@@ -224,10 +227,19 @@ int run_daemon(DaemonOptions options) {
     d.log_bytes = tasks.log_bytes();
     d.keep_days = retention.settings().keep_days;
     d.keep_bytes = retention.settings().keep_bytes;
+    if (dashboard) d.dashboard_url = dashboard->base_url();
     return d;
   };
-  RpcDispatcher dispatcher(
-      DaemonServices{tasks, workers, output, events, retention, daemon_policy, info, stop});
+  DashboardOptions dopts;
+  std::vector<std::string> dashboard_warnings;
+  dopts.port = dashboard_port_from_env(process_env(), &dashboard_warnings);
+  dopts.default_port = dashboard::default_port_for_user(os::current_user_id());
+  dashboard.emplace(io, DashboardServices{tasks, workers, output, events, daemon_policy, info},
+                    dopts);
+  for (const auto& w : dashboard_warnings) daemon_log("warning: " + w);
+  RpcDispatcher dispatcher(DaemonServices{tasks, workers, output, events, retention,
+                                          daemon_policy, info, stop,
+                                          [&] { return dashboard->open(); }});
   server.emplace(io, dispatcher);
   if (auto err = server->listen(paths.socket); !err.empty())
     return readiness.fail(kExitFailed, err);

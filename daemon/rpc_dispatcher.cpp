@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_guard.h"
+#include "json_write.h"
 #include "os.h"
 #include "retention.h"
 #include "version.h"
@@ -16,7 +17,7 @@ namespace err = proto::error;
 
 namespace {
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) { return json_text(j); }
 
 std::string error_line(const json& id, int code, const std::string& message,
                        const json& data = nullptr) {
@@ -25,8 +26,15 @@ std::string error_line(const json& id, int code, const std::string& message,
   return dump({{"jsonrpc", "2.0"}, {"id", id}, {"error", e}});
 }
 
+// Written around the result rather than copying it (a page of output is one large string);
+// the keys in the order nlohmann sorts them.
 std::string result_line(const json& id, const json& result) {
-  return dump({{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
+  std::string line = "{\"id\":";
+  append_json(line, id);
+  line += ",\"jsonrpc\":\"2.0\",\"result\":";
+  append_json(line, result);
+  line += '}';
+  return line;
 }
 
 // One request being answered: its id, its session, and the way back.
@@ -139,6 +147,13 @@ const MethodEntry kMethods[] = {
      }},
     {proto::method::kDaemonInfo,
      [](DaemonServices& s, const json&, const Call& c) { c.ok(s.info()); }},
+    {proto::method::kDashboardOpen,
+     [](DaemonServices& s, const json&, const Call& c) {
+       if (!s.open_dashboard)
+         return c.fail(Failure{err::kDashboardUnavailable, "this daemon serves no dashboard",
+                               {{"kind", "dashboard_unavailable"}}});
+       c.deliver(s.open_dashboard());
+     }},
     {proto::method::kDaemonShutdown,
      [](DaemonServices& s, const json&, const Call& c) {
        c.ok(json::object());

@@ -45,6 +45,8 @@ struct DaemonServices {
   const CommandPolicy& daemon_policy;
   std::function<proto::DaemonInfo()> info;
   std::function<void()> request_shutdown;
+  // dashboard.open (dashboard.h); unset: the method answers kDashboardUnavailable.
+  std::function<Outcome<proto::DashboardOpenResult>()> open_dashboard;
 };
 
 class RpcDispatcher {

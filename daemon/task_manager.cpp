@@ -581,7 +581,15 @@ Outcome<proto::TaskView> TaskManager::get(const std::string& task_id) {
 }
 
 Outcome<proto::ListResult> TaskManager::list(const proto::ListParams& p) {
+  return list(p, ListQuery{});
+}
+
+Outcome<proto::ListResult> TaskManager::list(const proto::ListParams& p, const ListQuery& extra) {
   ListQuery q;
+  q.client_name = extra.client_name;
+  q.text = extra.text;
+  q.active_from_ms = extra.active_from_ms;
+  q.active_to_ms = extra.active_to_ms;
   q.limit = p.limit.value_or(proto::kDefaultListLimit);
   q.status = p.status;
   q.label = p.label;

@@ -71,6 +71,8 @@ class TaskManager {
   std::optional<Outcome<proto::TaskView>> repeated_start(const proto::StartParams& params);
   Outcome<proto::TaskView> get(const std::string& task_id);
   Outcome<proto::ListResult> list(const proto::ListParams& params);
+  // The same, with the dashboard's further filters (ListQuery's client_name, text, active_*).
+  Outcome<proto::ListResult> list(const proto::ListParams& params, const ListQuery& extra);
   Outcome<proto::InputResult> input(const proto::InputParams& params);
 
   using CancelDone = std::function<void(Outcome<proto::CancelResult>)>;

@@ -310,6 +310,22 @@ Filter filter_for(const ListQuery& q) {
   if (q.session) add("client_session = ?", *q.session);
   if (q.command_contains) add("instr(command, ?) > 0", *q.command_contains);
   if (q.before_seq) add("seq < ?", static_cast<std::int64_t>(*q.before_seq));
+  if (q.client_name) add("client_name = ?", *q.client_name);
+  if (q.text) {
+    std::string lower = *q.text;
+    for (char& c : lower)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    f.where += f.where.empty() ? " WHERE " : " AND ";
+    f.where += "(instr(lower(command), ?) > 0 OR instr(lower(label), ?) > 0 OR id = ?)";
+    f.binds.push_back([lower, exact = *q.text](SQLite::Statement& s, int& i) {
+      s.bind(i++, lower);
+      s.bind(i++, lower);
+      s.bind(i++, exact);
+    });
+  }
+  if (q.active_to_ms) add("COALESCE(started_at_ms, created_at_ms) <= ?", *q.active_to_ms);
+  if (q.active_from_ms)
+    add("(finished_at_ms IS NULL OR finished_at_ms >= ?)", *q.active_from_ms);
   return f;
 }
 
@@ -344,6 +360,18 @@ std::map<std::string, std::uint64_t> TaskStore::counts() {
   SQLite::Statement q(impl_->db, "SELECT status, COUNT(*) FROM tasks GROUP BY status");
   while (q.executeStep())
     out[q.getColumn(0).getString()] = static_cast<std::uint64_t>(q.getColumn(1).getInt64());
+  return out;
+}
+
+std::vector<std::string> TaskStore::distinct(const std::string& column, int limit) {
+  if (column != "client_name" && column != "label")
+    throw std::invalid_argument("distinct: no such column " + column);
+  SQLite::Statement q(impl_->db, "SELECT " + column + ", COUNT(*) AS n FROM tasks WHERE " +
+                                     column + " != '' GROUP BY " + column +
+                                     " ORDER BY n DESC, " + column + " LIMIT ?");
+  q.bind(1, limit);
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
   return out;
 }
 

@@ -67,6 +67,12 @@ struct ListQuery {
   std::optional<std::string> command_contains;  // substring, case-sensitive
   std::optional<std::string> session;           // client_session, exact
   std::optional<std::int64_t> before_seq;       // only tasks older than this one (paging)
+  std::optional<std::string> client_name;       // exact
+  // Case-insensitive (ASCII) substring of the command or the label, or the exact id.
+  std::optional<std::string> text;
+  // Only tasks that were alive at some moment of [active_from_ms, active_to_ms]: started (or
+  // created) by its end and not finished before its start.
+  std::optional<std::int64_t> active_from_ms, active_to_ms;
 };
 
 // A finished task that retention may remove, oldest first.
@@ -103,6 +109,8 @@ class TaskStore {
   std::vector<TaskRecord> list(const ListQuery& q);
   std::uint64_t count(const ListQuery& q);
   std::map<std::string, std::uint64_t> counts();
+  // The distinct non-empty values of `column` ("client_name" or "label"), most used first.
+  std::vector<std::string> distinct(const std::string& column, int limit);
   std::vector<TaskRecord> working();
 
   // Retention: finished tasks, oldest end first; and the total log bytes they hold.

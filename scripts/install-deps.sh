@@ -11,6 +11,7 @@ packages=(cmake g++ ninja-build pkg-config
   libgtest-dev libgmock-dev googletest
   task-spooler nq  # peers the benchmarks compare against
   systemd python3 dpkg-dev file  # unit checks (systemd-analyze), packaging tests, CPack's .deb
+  chromium firefox-esr  # the dashboard's browser test drives both headless (puppeteer-core downloads none)
 )
 missing=()
 for p in "${packages[@]}"; do

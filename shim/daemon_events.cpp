@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "json_write.h"
+
 namespace bb::shim {
 
 using nlohmann::json;
@@ -14,7 +16,7 @@ constexpr milliseconds kHandshakeTimeout{10000};
 constexpr milliseconds kFirstBackoff{500};
 constexpr milliseconds kMaxBackoff{30000};
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) { return json_text(j); }
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "json_guard.h"
+#include "json_write.h"
 #include "mcp_codes.h"
 #include "os.h"
 
@@ -35,7 +36,7 @@ bool is_legacy_version(const json& v) {
                      [&](const char* l) { return v == l; });
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) { return json_text(j); }
 
 bool valid_id(const json& id) { return id.is_string() || id.is_number_integer(); }
 

@@ -2,7 +2,12 @@
 #include <csignal>
 #include <fstream>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <gmock/gmock.h>
+#include <iostream>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -234,6 +239,99 @@ TEST(DaemonLifecycle, AnIdleDaemonNeverWakesUpEvenWithATaskRunning) {
   nanosleep(&idle, nullptr);
   EXPECT_EQ(context_switches(d.pid()), before) << "the daemon woke up while idle";
   d.call("task.cancel", {{"task_id", t["task_id"]}});
+}
+
+// A blocking HTTP/1.1 exchange with the dashboard on the loopback interface.
+class HttpLink {
+ public:
+  explicit HttpLink(int port) : socket_(io_) {
+    socket_.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::address_v4::loopback(),
+                                                   static_cast<unsigned short>(port)));
+  }
+  // Sends a request and reads until `needle` arrived (the response's head, an event...).
+  std::string exchange(const std::string& request, const std::string& needle) {
+    boost::asio::write(socket_, boost::asio::buffer(request));
+    return read_until(needle);
+  }
+  std::string read_until(const std::string& needle) {
+    std::string got;
+    char buf[4096];
+    while (got.find(needle) == std::string::npos) {
+      boost::system::error_code ec;
+      const std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
+      if (ec) break;
+      got.append(buf, n);
+    }
+    return got;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::socket socket_;
+};
+
+// Signs in with a fresh token; returns the session cookie ("name=value").
+std::string dashboard_cookie(int port, const std::string& url) {
+  const std::string host = "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
+  HttpLink link(port);
+  const std::string head =
+      link.exchange("GET /" + url.substr(url.find('?')) + " HTTP/1.1\r\n" + host +
+                        "Connection: close\r\n\r\n",
+                    "\r\n\r\n");
+  const auto at = head.find("Set-Cookie: ");
+  if (at == std::string::npos) return "";
+  const auto start = at + 12;
+  return head.substr(start, head.find(';', start) - start);
+}
+
+// Wake-ups of an idle daemon over `seconds`, its dashboard listening.
+std::uint64_t wakeups_over(std::int64_t pid, int seconds) {
+  struct timespec settle {0, 300'000'000};
+  nanosleep(&settle, nullptr);
+  const std::uint64_t before = context_switches(pid);
+  struct timespec idle {seconds, 0};
+  nanosleep(&idle, nullptr);
+  return context_switches(pid) - before;
+}
+
+TEST(DaemonLifecycle, TheDashboardCostsAnIdleDaemonNoWakeUpWithThePageClosedOrOpen) {
+  DaemonFixture d(std::map<std::string, std::string>{{"BACKBURNER_DASHBOARD_PORT", "0"}});
+  d.start();
+  json t = d.start_task("sleep 60");
+  json opened = d.call("dashboard.open", json::object());
+  const int port = opened["port"];
+  const std::string cookie = dashboard_cookie(port, opened["url"]);
+  ASSERT_FALSE(cookie.empty());
+  const std::string host = "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
+  {
+    // The page was open and is closed again: its connections are gone.
+    HttpLink page(port);
+    page.exchange("GET /api/tasks HTTP/1.1\r\n" + host + "Cookie: " + cookie +
+                      "\r\nConnection: close\r\n\r\n",
+                  "\"total\"");
+  }
+  const std::uint64_t closed = wakeups_over(d.pid(), 10);
+  ::testing::Test::RecordProperty("dashboard_wakeups_10s_page_closed", std::to_string(closed));
+  std::cout << "[ figures  ] daemon wake-ups in 10 s, dashboard listening, page closed: "
+            << closed << "\n";
+  EXPECT_EQ(closed, 0u) << "the daemon woke up with the dashboard listening and nobody on it";
+
+  // A page's live stream open, nothing changing.
+  HttpLink stream(port);
+  const std::string hello = stream.exchange("GET /api/events HTTP/1.1\r\n" + host + "Cookie: " +
+                                                cookie + "\r\n\r\n",
+                                            "event: hello");
+  ASSERT_NE(hello.find("event: hello"), std::string::npos) << hello;
+  const std::uint64_t open = wakeups_over(d.pid(), 10);
+  ::testing::Test::RecordProperty("dashboard_wakeups_10s_stream_open", std::to_string(open));
+  std::cout << "[ figures  ] daemon wake-ups in 10 s, a page's live stream open, nothing changing: "
+            << open << "\n";
+  EXPECT_EQ(open, 0u) << "the daemon woke up with a live stream open and nothing changing";
+
+  // And the stream is live: the task's end arrives on it.
+  d.call("task.cancel", {{"task_id", t["task_id"]}});
+  const std::string ended = stream.read_until("\"status\":\"cancelled\"");
+  EXPECT_NE(ended.find("\"status\":\"cancelled\""), std::string::npos);
 }
 
 TEST(DaemonLifecycle, DaemonInfoReportsVersionPidUptimeAndCounts) {

@@ -1,9 +1,20 @@
 // bb::utf8. Input: one byte choosing a split point, then the bytes.
 // Invariants: sanitize gives valid UTF-8, is idempotent and changes nothing valid; the unit
 // functions stay within their bounds; and splitting at a unit boundary found with
-// incomplete_tail or leading_continuations sanitizes piecewise to the same text as whole.
+// incomplete_tail or leading_continuations sanitizes piecewise to the same text as whole. Also
+// the protocol-line writer (json_write.h): the same bytes as nlohmann's dump for the raw string,
+// its sanitized form, and an object keyed by it.
+#include <nlohmann/json.hpp>
+
 #include "fuzz_check.h"
+#include "json_write.h"
 #include "utf8.h"
+
+namespace {
+bool writes_as_nlohmann(const nlohmann::json& j) {
+  return bb::json_text(j) == j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
   using namespace bb::utf8;
@@ -33,5 +44,10 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   const std::size_t rest = leading_continuations(before, after);
   BB_FUZZ_CHECK(rest <= 3 && rest <= after.size());
   BB_FUZZ_CHECK(sanitize(in.substr(0, split + rest)) + sanitize(in.substr(split + rest)) == s);
+
+  const std::string raw(in);
+  BB_FUZZ_CHECK(writes_as_nlohmann(nlohmann::json(raw)));
+  BB_FUZZ_CHECK(writes_as_nlohmann(nlohmann::json(s)));
+  BB_FUZZ_CHECK(writes_as_nlohmann(nlohmann::json{{raw, {s, split}}}));
   return 0;
 }

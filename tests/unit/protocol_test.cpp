@@ -91,6 +91,7 @@ const std::map<std::string, MethodTypes>& method_types() {
       {method::kEventsUnsubscribe, {round_trip<SubscribeParams>, round_trip<SubscribeResult>}},
       {method::kDaemonInfo, {nullptr, round_trip<DaemonInfo>}},
       {method::kDaemonShutdown, {nullptr, nullptr}},
+      {method::kDashboardOpen, {nullptr, round_trip<DashboardOpenResult>}},
   };
   return types;
 }
@@ -111,7 +112,7 @@ const char* const kAllMethods[] = {
     method::kTaskOutput,      method::kTaskCancel,        method::kTaskList,
     method::kTaskWait,        method::kTaskInput,         method::kTaskPrune,
     method::kEventsSubscribe, method::kEventsUnsubscribe, method::kDaemonInfo,
-    method::kDaemonShutdown};
+    method::kDaemonShutdown,  method::kDashboardOpen};
 
 // ---- proto/ examples through the C++ types
 
@@ -221,7 +222,8 @@ TEST(ProtocolSchema, ListsExactlyTheErrorCodesTheHeaderDeclares) {
       error::kInvalidParams,       error::kInternalError,    error::kHelloRequired,
       error::kUnsupportedVersion,  error::kTaskNotFound,     error::kInvalidCwd,
       error::kPolicyDenied,        error::kSpawnFailed,      error::kShuttingDown,
-      error::kIdempotencyConflict, error::kInputUnavailable, error::kDiskFull};
+      error::kIdempotencyConflict, error::kInputUnavailable, error::kDiskFull,
+      error::kDashboardUnavailable};
   EXPECT_EQ(schema()["$defs"]["ErrorCodes"]["enum"].get<std::vector<int>>(), declared);
 }
 
@@ -377,6 +379,8 @@ TEST(ProtocolSchema, NamesEveryFieldTheTypesWrite) {
   info.keep_days = 30;
   info.dashboard_url = "http://127.0.0.1:7781/";
   expect_named("daemon.info.result", info);
+  expect_named("dashboard.open.result", DashboardOpenResult{"http://127.0.0.1:1/?token=a",
+                                                            "http://127.0.0.1:1/", 1, 600});
 }
 
 TEST(ProtocolSchema, NamesTheStatusesTheHeaderDeclares) {
