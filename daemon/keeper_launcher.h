@@ -49,8 +49,8 @@ class KeeperLauncher {
 };
 
 // The real one: posix_spawn (never fork from the multi-component daemon), a new session so
-// that signals aimed at the daemon's group never reach tasks, only fds 0-2 and the lock
-// inherited. On Windows: CreateProcess through Boost.Process v2, suspended in a launch job until
+// that signals aimed at the daemon's group never reach tasks, only fds 0-2, the lock and the
+// readiness pipe inherited. On Windows: CreateProcess through Boost.Process v2, suspended in a launch job until
 // the keeper is recorded (keeper_launcher_win.cpp); the readiness pipe is the keeper's stdout.
 std::unique_ptr<KeeperLauncher> make_keeper_launcher(boost::asio::io_context& io,
                                                      std::filesystem::path keeper_exe);

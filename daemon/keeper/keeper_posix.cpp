@@ -148,7 +148,7 @@ void close_all_but(std::initializer_list<int> keep) {
 }
 
 // Tells the daemon that the task runs, and the shell's pid ("shell_pid=N\n"), before anything
-// slower (the run file is flushed to disk): its answer to the start waits for this. Closing the
+// slower (the run file is written after it): its answer to the start waits for this. Closing the
 // pipe without a line (an early exit) says the task never will.
 void report_running(const KeeperOptions& o, pid_t shell) {
   if (o.ready_fd < 0) return;
