@@ -122,6 +122,11 @@ TEST(DaemonRetention, ARunningTasksLogIsCutWhileItRuns) {
 }
 
 TEST(DaemonMemory, AHugeRequestLeavesTheDaemonNearItsIdleSize) {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MiB) by design: sizes mean nothing
+  // there. The plain build, which CI runs first, checks this.
+  GTEST_SKIP() << "memory sizes are not meaningful under AddressSanitizer";
+#endif
   DaemonFixture d;
   d.start();
   const auto idle = rss_kib(d.pid());

@@ -146,7 +146,8 @@ TEST_F(McpTasks, InitializeAdvertisesTasksAndStartTaskSupportsThem) {
   EXPECT_TRUE(caps["tasks"].contains("cancel"));
   EXPECT_EQ(caps["resources"]["subscribe"], true);
   fresh.server.handle_line(request(2, "tools/list"));
-  for (const auto& t : fresh.sink.response(2)["result"]["tools"]) {
+  const json listed = fresh.sink.response(2);  // (a range-for over a temporary's part dangles)
+  for (const auto& t : listed["result"]["tools"]) {
     const auto support = t.value("execution", json::object()).value("taskSupport", "forbidden");
     EXPECT_EQ(support, t["name"] == "start_task" ? "optional" : "forbidden") << t["name"];
   }
