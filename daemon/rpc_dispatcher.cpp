@@ -248,8 +248,16 @@ void RpcDispatcher::handle_line(const std::shared_ptr<Session>& session, std::st
       if (auto* e = std::get_if<std::string>(&compiled))
         return call.reply(error_line(id, err::kInvalidParams, *e,
                                      {{"kind", "invalid_params"}, {"field", "policy"}}));
-      session->policy =
-          std::make_shared<const CommandPolicy>(std::move(std::get<CommandPolicy>(compiled)));
+      // Matching fills RE2's caches (megabytes for a crafted policy) in a worker's heap; when
+      // the last holder lets go (the connection, or a check still running after it closed),
+      // what they used goes back to the system.
+      session->policy = std::shared_ptr<const CommandPolicy>(
+          new CommandPolicy(std::move(std::get<CommandPolicy>(compiled))),
+          [](const CommandPolicy* gone) {
+            const bool had_patterns = !gone->empty();
+            delete gone;
+            if (had_patterns) os::release_free_memory();
+          });
       session->client = p.client;
       session->client.via.reset();
       session->greeted = true;

@@ -151,5 +151,39 @@ TEST(DaemonMemory, AHugeRequestLeavesTheDaemonNearItsIdleSize) {
   EXPECT_LT(after, idle + 8 * 1024) << "idle " << idle << " KiB";
 }
 
+TEST(DaemonMemory, ACraftedPolicysCachesAreGivenBackWhenItsClientLeaves) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "memory sizes are not meaningful under AddressSanitizer";
+#endif
+  DaemonFixture d;
+  d.start();
+  const auto idle = rss_kib(d.pid());
+  {
+    // Patterns whose DFA must remember the last 12-19 bytes, checked against random a/b text:
+    // RE2 fills its state caches (megabytes) on the worker that checks the command.
+    proto::Policy hostile;
+    for (int i = 0; i < 45; ++i)
+      (i % 2 ? hostile.allow : hostile.deny).push_back("[ab]*a[ab]{" + std::to_string(12 + i % 8) +
+                                                       "}z");
+    RpcClient c = d.client(hostile);
+    std::string command(32 * 1024, 'a');
+    std::uint32_t x = 12345;
+    for (char& ch : command) ch = ((x = x * 1103515245 + 12345) >> 16) & 1 ? 'a' : 'b';
+    for (int i = 0; i < 3; ++i) {
+      auto r = c.call("task.start", {{"command", command}, {"cwd", "/"}}, std::chrono::seconds(60));
+      ASSERT_TRUE(std::holds_alternative<RpcError>(r)) << "refused by the allow list";
+    }
+  }
+  std::uint64_t after = 0;
+  eventually([&] {
+    d.call("daemon.info", json::object());
+    after = rss_kib(d.pid());
+    return after < idle + 4 * 1024;
+  }, std::chrono::seconds(5));
+  RecordProperty("idle_rss_kib", std::to_string(idle));
+  RecordProperty("after_hostile_policy_rss_kib", std::to_string(after));
+  EXPECT_LT(after, idle + 4 * 1024) << "idle " << idle << " KiB";
+}
+
 }  // namespace
 }  // namespace bb::test
