@@ -13,13 +13,8 @@
 
 namespace bb::keeper {
 
-namespace {
-constexpr std::uint64_t kAlign = 64 * 1024;  // a multiple of any file system's block size
-std::uint64_t align_down(std::uint64_t v) { return v / kAlign * kAlign; }
-}  // namespace
-
 LogCap::LogCap(std::filesystem::path task_dir, std::uint64_t cap)
-    : task_dir_(std::move(task_dir)), cap_(std::max<std::uint64_t>(cap, 4 * kAlign)) {
+    : task_dir_(std::move(task_dir)), cap_(effective_log_cap(cap)) {
   if (auto existing = read_log_cut(task_dir_)) cut_ = *existing;
 }
 
@@ -28,21 +23,15 @@ void LogCap::check() {
   const std::string log = (task_dir_ / kOutputFile).string();
   if (::stat(log.c_str(), &st) != 0) return;
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  const std::uint64_t head = align_down(cap_ / 2);
-  const std::uint64_t kept =
-      cut_.empty() ? size : cut_.head_end + (size - std::min(size, cut_.tail_start));
-  if (kept <= cap_ + cap_ / 8) return;
-  LogCut next;
-  next.head_end = head;
-  next.tail_start = std::max(head, align_down(size - (cap_ - head)));
-  next.cap = cap_;
-  if (next.tail_start <= cut_.tail_start) return;
+  const auto due = next_log_cut(cut_, size, cap_);
+  if (!due) return;
+  const LogCut& next = *due;
   // The record first: a reader must never take the zeros of a punched range for output.
   if (!write_log_cut(task_dir_, next)) {
     error_ = "cannot write " + std::string(kCutFile);
     return;
   }
-  const std::uint64_t from = cut_.empty() ? head : cut_.tail_start;
+  const std::uint64_t from = cut_.empty() ? next.head_end : cut_.tail_start;
   cut_ = next;
   const int fd = ::open(log.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0 || ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,

@@ -1,5 +1,7 @@
 #include "log_cut.h"
 
+#include <algorithm>
+
 #include <charconv>
 #include <string_view>
 
@@ -55,6 +57,24 @@ std::string cut_marker(const LogCut& c) {
   return "\n[backburner: " + std::to_string(c.bytes_cut()) +
          " bytes of output were cut here; the log is capped at " + size_text(c.cap) +
          ": its first and its latest output are kept]\n";
+}
+
+std::uint64_t effective_log_cap(std::uint64_t cap) {
+  return std::max<std::uint64_t>(cap, 4 * kLogCutAlign);
+}
+
+std::optional<LogCut> next_log_cut(const LogCut& made, std::uint64_t size, std::uint64_t cap) {
+  const auto align_down = [](std::uint64_t v) { return v / kLogCutAlign * kLogCutAlign; };
+  const std::uint64_t head = align_down(cap / 2);
+  const std::uint64_t kept =
+      made.empty() ? size : made.head_end + (size - std::min(size, made.tail_start));
+  if (kept <= cap + cap / 8) return std::nullopt;
+  LogCut next;
+  next.head_end = head;
+  next.tail_start = std::max(head, align_down(size - (cap - head)));
+  next.cap = cap;
+  if (next.tail_start <= made.tail_start) return std::nullopt;
+  return next;
 }
 
 }  // namespace bb::keeper

@@ -22,6 +22,17 @@ struct LogCut {
   friend bool operator==(const LogCut&, const LogCut&) = default;
 };
 
+// Cuts fall on multiples of this (a multiple of any file system's block or cluster size); a
+// cap is at least four of them.
+inline constexpr std::uint64_t kLogCutAlign = 64 * 1024;
+std::uint64_t effective_log_cap(std::uint64_t cap);
+
+// The cut a log of `size` bytes needs under `cap` (effective_log_cap), given the cut already
+// made (`made`, empty if none): the first half of the cap stays, the newest output stays, and
+// the log may pass the cap by a slack of cap/8 first (so a steady writer triggers a cut per
+// cap/8 of output, not per write). nullopt: none is due.
+std::optional<LogCut> next_log_cut(const LogCut& made, std::uint64_t size, std::uint64_t cap);
+
 std::optional<LogCut> read_log_cut(const std::filesystem::path& task_dir);
 bool write_log_cut(const std::filesystem::path& task_dir, const LogCut& cut);
 
