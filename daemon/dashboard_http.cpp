@@ -7,7 +7,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
@@ -16,6 +15,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "dashboard_listen.h"
+#include "quiet_timer.h"
 
 namespace bb::dashboard {
 
@@ -79,7 +79,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   HttpLimits limits;
   AccessGate gate;
   tcp::acceptor acceptor;
-  asio::steady_timer backoff;  // armed only after an accept failed (out of descriptors)
+  QuietTimer backoff;  // armed only after an accept failed (out of descriptors)
   std::uint64_t next_id = 0;
   std::map<std::uint64_t, std::weak_ptr<Connection>> connections;  // by age
 };
@@ -118,13 +118,8 @@ struct Connection final : EventStream, std::enable_shared_from_this<Connection> 
                      });
   }
 
-  // A cancelled timer leaves the reactor's own timer (Linux: a timerfd) set for the old expiry:
-  // one wake-up later, for nothing. An already expired wait in its place re-arms it for now,
-  // while the daemon is awake anyway, and then nothing is left to wake it.
-  void disarm_deadline() {
-    deadline.expires_at(asio::steady_timer::time_point::min());
-    deadline.async_wait([](beast::error_code) {});
-  }
+  // A cancelled QuietTimer leaves nothing to wake the daemon later.
+  void disarm_deadline() { deadline.cancel(); }
 
   void on_read(beast::error_code ec) {
     if (state == State::closed) return;
@@ -376,7 +371,7 @@ struct Connection final : EventStream, std::enable_shared_from_this<Connection> 
 
   std::weak_ptr<HttpServer::Impl> server;
   tcp::socket socket;
-  asio::steady_timer deadline;  // armed only while a request is being read
+  QuietTimer deadline;  // armed only while a request is being read
   std::uint64_t id;
   HttpLimits limits;
   State state = State::idle;

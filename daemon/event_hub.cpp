@@ -1,9 +1,9 @@
 #include "event_hub.h"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "keeper_files.h"
+#include "quiet_timer.h"
 
 namespace bb {
 
@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 
 struct EventHub::Followed {
   explicit Followed(boost::asio::io_context& io) : window(io) {}
-  boost::asio::steady_timer window;
+  QuietTimer window;
   bool open = false;        // a window is running: writes now are reported when it closes
   bool written = false;     // written to during the open window
 };

@@ -9,7 +9,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/file.h>
@@ -17,6 +16,7 @@
 
 #include "keeper_files.h"
 #include "os.h"
+#include "quiet_timer.h"
 
 namespace bb {
 
@@ -52,7 +52,7 @@ void await_ready(boost::asio::io_context& io, int fd, KeeperLauncher::Running on
   struct Wait {
     Wait(boost::asio::io_context& io, int fd) : pipe(io, fd), timer(io) {}
     boost::asio::posix::stream_descriptor pipe;
-    boost::asio::steady_timer timer;
+    QuietTimer timer;
     char buf[64];
     std::string got;  // what the keeper wrote: "shell_pid=N\n"
     bool done = false;

@@ -21,7 +21,6 @@
 #include <windows.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/windows/stream_handle.hpp>
 
 #include <atomic>
@@ -36,6 +35,7 @@
 #include "keeper_requests_win.h"
 #include "os.h"
 #include "process_launch_win.h"
+#include "quiet_timer.h"
 #include "utf8_path.h"
 #include "win_text_win.h"
 
@@ -92,7 +92,7 @@ void await_ready(boost::asio::io_context& io, win::Handle pipe,
   struct Wait {
     Wait(boost::asio::io_context& io, HANDLE h) : pipe(io, h), timer(io) {}
     boost::asio::windows::stream_handle pipe;
-    boost::asio::steady_timer timer;
+    QuietTimer timer;
     char buf[64];
     std::string got;  // "shell_pid=N\n"
     bool done = false;

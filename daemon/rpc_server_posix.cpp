@@ -6,13 +6,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "quiet_timer.h"
 #include "rpc_connection.h"
 #include "unix_socket_posix.h"
 
@@ -64,7 +64,7 @@ struct RpcServer::Impl {
   stream::acceptor acceptor;
   std::shared_ptr<Connection::Registry> connections = std::make_shared<Connection::Registry>();
   std::uint64_t total = 0;
-  asio::steady_timer backoff;
+  QuietTimer backoff;
   std::filesystem::path created;  // the socket file we made (removed at stop)
   bool activated = false;
 

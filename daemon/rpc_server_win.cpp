@@ -4,12 +4,12 @@
 // is read. The pipe's DACL admits only this user and SYSTEM, and the first instance is created
 // with FILE_FLAG_FIRST_PIPE_INSTANCE, so a name squatted by someone else is refused rather than
 // shared (wine enforces neither, which is why the client check does not rely on them).
+#include "quiet_timer.h"
 #include "rpc_server.h"
 
 #include <windows.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/windows/overlapped_ptr.hpp>
 #include <boost/asio/windows/stream_handle.hpp>
 #include <boost/asio/write.hpp>
@@ -62,7 +62,7 @@ struct RpcServer::Impl {
   RpcDispatcher& dispatcher;
   std::shared_ptr<Connection::Registry> connections = std::make_shared<Connection::Registry>();
   std::uint64_t total = 0;
-  asio::steady_timer backoff;
+  QuietTimer backoff;
   std::wstring name;
   std::unique_ptr<win::PrivateSecurity> security;
   // The instance waiting for the next client (null while none is).

@@ -9,7 +9,6 @@
 #include <SQLiteCpp/Exception.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "daemon_log.h"
 #include "iso_time.h"
@@ -18,6 +17,7 @@
 #include "log_cut.h"
 #include "log_progress.h"
 #include "os.h"
+#include "quiet_timer.h"
 #include "signal_names.h"
 #include "task_input.h"
 #include "utf8_path.h"
@@ -36,8 +36,8 @@ struct TaskManager::Live {
   std::uint64_t progress_at = ~std::uint64_t{0};
   std::vector<CancelDone> cancels;
   bool cancel_requested = false;          // asked before the keeper was identified
-  std::unique_ptr<boost::asio::steady_timer> cancel_timer;
-  std::unique_ptr<boost::asio::steady_timer> retry_timer;  // a watch or a record to try again
+  std::unique_ptr<QuietTimer> cancel_timer;
+  std::unique_ptr<QuietTimer> retry_timer;  // a watch or a record to try again
   std::optional<Finish> pending_finish;  // an end the store could not take yet
   std::vector<std::int64_t> pending_survivors;
   bool running = true;  // the keeper has started the shell (false between launch and then)
@@ -49,7 +49,7 @@ struct TaskManager::Waiter {
   bool any = false;
   std::vector<std::string> unknown;
   WaitDone done;
-  std::unique_ptr<boost::asio::steady_timer> timer;
+  std::unique_ptr<QuietTimer> timer;
   bool finished = false;
 };
 
@@ -304,7 +304,7 @@ void TaskManager::identify_keeper(const std::string& id, int attempt) {
     return;
   }
   auto& live = *it->second;
-  live.retry_timer = std::make_unique<boost::asio::steady_timer>(
+  live.retry_timer = std::make_unique<QuietTimer>(
       io_, attempt < kIdentifyQuickAttempts ? std::chrono::duration_cast<std::chrono::milliseconds>(
                                                   kIdentifyQuick)
                                             : std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -481,7 +481,7 @@ void TaskManager::watch_keeper(const std::string& id, const ProcessIdentity& kee
 void TaskManager::retry_later(const std::string& id, std::function<void()> fn) {
   auto& live = live_[id];
   if (!live) return;
-  live->retry_timer = std::make_unique<boost::asio::steady_timer>(io_, std::chrono::seconds(1));
+  live->retry_timer = std::make_unique<QuietTimer>(io_, std::chrono::seconds(1));
   live->retry_timer->async_wait([fn = std::move(fn)](const boost::system::error_code& ec) {
     if (!ec) fn();
   });
@@ -675,7 +675,7 @@ void TaskManager::cancel(const std::string& task_id, CancelDone done) {
   // gets the request as soon as it is.
   live.cancel_requested = true;
   if (live.keeper) watcher_.request_cancel(*live.keeper);
-  live.cancel_timer = std::make_unique<boost::asio::steady_timer>(
+  live.cancel_timer = std::make_unique<QuietTimer>(
       io_, std::chrono::milliseconds(options_.grace_ms + options_.cancel_slack_ms));
   live.cancel_timer->async_wait([this, task_id](const boost::system::error_code& ec) {
     if (ec) return;
@@ -717,7 +717,7 @@ void TaskManager::wait(const proto::WaitParams& p, WaitDone done) {
   if (ready || secs <= 0) return complete_waiter(w, !ready);
   for (const auto& id : w->ids)
     if (live_.count(id)) waiters_.emplace(id, w);
-  w->timer = std::make_unique<boost::asio::steady_timer>(
+  w->timer = std::make_unique<QuietTimer>(
       io_, std::chrono::microseconds(static_cast<std::int64_t>(secs * 1e6)));
   w->timer->async_wait([this, w](const boost::system::error_code& ec) {
     if (!ec) complete_waiter(w, true);
