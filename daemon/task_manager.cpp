@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 
 #include "daemon_log.h"
+#include "file_io.h"
 #include "iso_time.h"
 #include "keeper.h"
 #include "keeper_files.h"
@@ -399,6 +400,11 @@ Outcome<proto::TaskView> TaskManager::start(const proto::StartParams& p,
   // The directory is private by the daemon's umask (077) from its first instant.
   fs::create_directories(dir, ec);
   if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
+  // The new entry in tasks/ is made durable before the keeper writes anything in it: a crash
+  // must not keep the task's record and lose the directory its outcome goes to. (The keeper
+  // syncs the directory's own entries.) Skipped with durability "fast", like every sync.
+  if (const auto synced = fileio::sync_directory(dir.parent_path()))
+    return fail("cannot sync " + dir.parent_path().string() + ": " + synced.message());
 
   KeeperSpec spec;
   spec.task_dir = dir;
