@@ -91,6 +91,45 @@ TEST(TaskStore, ListingIsNewestFirstFilteredAndCounted) {
   EXPECT_EQ(counts["timed_out"], 0u);
 }
 
+// daemon.info's totals are kept up to date by every write instead of scanning each time: they
+// equal what a fresh scan (another store on the same file) counts, after every kind of write.
+TEST(TaskStore, CountsAndLogBytesKeptByWritesEqualAFreshScan) {
+  test::TempDir dir;
+  TaskStore store(dir.path() / "db");
+  for (auto id : {"a", "b", "c", "d"}) ASSERT_TRUE(store.insert(record(id)));
+  EXPECT_EQ(store.counts()["working"], 4u);
+  EXPECT_EQ(store.finished_output_bytes(), 0u);
+  auto same_as_fresh = [&](const char* step) {
+    TaskStore fresh(dir.path() / "db");
+    EXPECT_EQ(store.counts(), fresh.counts()) << step;
+    EXPECT_EQ(store.finished_output_bytes(), fresh.finished_output_bytes()) << step;
+  };
+  Finish f;
+  f.finished_at_ms = 2000;
+  f.output_bytes = 100;
+  ASSERT_TRUE(store.finish("a", f));
+  f.status = Status::failed;
+  f.output_bytes = 20;
+  ASSERT_TRUE(store.finish("b", f));
+  EXPECT_FALSE(store.finish("b", f));  // already terminal: counted once
+  same_as_fresh("after finishes");
+  EXPECT_EQ(store.finished_output_bytes(), 120u);
+  store.remove("a");
+  store.remove("c");  // working: not removed, not uncounted
+  store.remove("nope");
+  same_as_fresh("after removes");
+  EXPECT_EQ(store.finished_output_bytes(), 20u);
+  TaskRecord ended = record("e");
+  ended.status = Status::failed;  // recorded already ended (it could not start)
+  ended.output_bytes = 7;  // not recorded by an insert: finish() records a log's size
+  ASSERT_TRUE(store.insert(ended));
+  EXPECT_FALSE(store.insert(record("e")));  // a duplicate id counts nothing
+  same_as_fresh("after inserts");
+  EXPECT_EQ(store.counts()["working"], 2u);
+  EXPECT_EQ(store.counts()["failed"], 2u);
+  EXPECT_EQ(store.finished_output_bytes(), 20u);
+}
+
 TEST(TaskStore, TheDatabaseIsInWalModeWithAVersionedSchema) {
   test::TempDir dir;
   { TaskStore store(dir.path() / "db"); }
