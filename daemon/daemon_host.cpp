@@ -22,6 +22,7 @@
 #include "policy_config.h"
 #include "process_watcher.h"
 #include "output_watcher.h"
+#include "quiet_timer.h"
 #include "retention.h"
 #include "rpc_dispatcher.h"
 #include "rpc_server.h"
@@ -173,6 +174,7 @@ int run_daemon(DaemonOptions options) {
   const bool flush = flush_from_env(warnings);
   fileio::set_flushes(flush);
   boost::asio::io_context io(1);
+  if (auto err = prepare_quiet_timers(io); !err.empty()) return readiness.fail(kExitFailed, err);
   std::optional<TaskStore> store;
   try {
     store.emplace(paths.db, flush);

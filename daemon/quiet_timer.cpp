@@ -4,6 +4,7 @@
 #include "quiet_timer.h"
 
 #include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -42,7 +43,14 @@ class QuietTimerQueue final : public asio::io_context::service {
   explicit QuietTimerQueue(asio::io_context& io)
       : asio::io_context::service(io), io_(io), kernel_(io, [this] { fire(); }) {}
 
+  void enrol(QuietTimer::State& t) { all_.insert(&t); }
+  void leave(QuietTimer::State& t) { all_.erase(&t); }
+
   void add(QuietTimer::State& t) {
+    if (shut_down_) {
+      t.waiting.clear();  // the loop is gone: nothing would ever run them
+      return;
+    }
     if (t.queued || t.expiry == Clock::time_point::max() || t.waiting.empty()) return;
     t.slot = due_.emplace(t.expiry, &t);
     t.queued = true;
@@ -65,12 +73,18 @@ class QuietTimerQueue final : public asio::io_context::service {
  private:
   void shutdown() override {
     // The loop is going away: handlers already posted are destroyed by it; nothing fires again.
+    // The pending ones are destroyed too, without running, after every structure is left
+    // consistent: destroying a handler may destroy its own timer (its owner's last reference).
+    shut_down_ = true;
     kernel_.close();
-    for (auto& [when, t] : due_) {
+    std::vector<QuietTimer::Handler> dropped;
+    for (QuietTimer::State* t : all_) {
       t->queued = false;
+      for (auto& h : t->waiting) dropped.push_back(std::move(h));
       t->waiting.clear();
     }
     due_.clear();
+    dropped.clear();
   }
 
   void fire() {
@@ -93,7 +107,9 @@ class QuietTimerQueue final : public asio::io_context::service {
 
   asio::io_context& io_;
   KernelTimer kernel_;
-  std::multimap<Clock::time_point, QuietTimer::State*> due_;
+  std::multimap<Clock::time_point, QuietTimer::State*> due_;  // armed timers with waits
+  std::set<QuietTimer::State*> all_;                          // every timer of this loop
+  bool shut_down_ = false;
 };
 
 asio::io_context::id QuietTimerQueue::id;
@@ -102,19 +118,27 @@ asio::io_context::id QuietTimerQueue::id;
 
 QuietTimer::QuietTimer(asio::io_context& io) : state_(std::make_unique<State>()) {
   state_->queue = &asio::use_service<QuietTimerQueue>(io);
+  state_->queue->enrol(*state_);
 }
 
 QuietTimer::QuietTimer(asio::io_context& io, Clock::duration after) : QuietTimer(io) {
   expires_after(after);
 }
 
-QuietTimer::~QuietTimer() { cancel(); }
+QuietTimer::~QuietTimer() {
+  cancel();
+  state_->queue->leave(*state_);
+}
 
 void QuietTimer::expires_after(Clock::duration after) {
   cancel();
   const auto now = Clock::now();
-  // Saturates: a wait beyond the clock's range never expires (time_point::max() is "never").
-  state_->expiry = after >= Clock::time_point::max() - now ? Clock::time_point::max() : now + after;
+  // Saturates: a wait beyond the clock's range never expires (time_point::max() is "never");
+  // one in the past expires now.
+  if (after <= Clock::duration::zero())
+    state_->expiry = now;
+  else
+    state_->expiry = after >= Clock::time_point::max() - now ? Clock::time_point::max() : now + after;
 }
 
 void QuietTimer::async_wait(Handler handler) {
@@ -125,6 +149,15 @@ void QuietTimer::async_wait(Handler handler) {
 void QuietTimer::cancel() {
   state_->queue->remove(*state_);
   state_->queue->complete(*state_, asio::error::operation_aborted);
+}
+
+std::string prepare_quiet_timers(asio::io_context& io) {
+  try {
+    asio::use_service<QuietTimerQueue>(io);
+    return {};
+  } catch (const std::exception& e) {
+    return std::string("cannot create the daemon's timer: ") + e.what();
+  }
 }
 
 }  // namespace bb

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include <boost/system/error_code.hpp>
 
@@ -54,5 +55,9 @@ class QuietTimer {
  private:
   std::unique_ptr<State> state_;
 };
+
+// Makes the loop's kernel timer now (the first QuietTimer would otherwise), so that a failure
+// (out of descriptors) is reported where the caller can say so: an error text, or "".
+std::string prepare_quiet_timers(boost::asio::io_context& io);
 
 }  // namespace bb

@@ -4,7 +4,6 @@
 // is read. The pipe's DACL admits only this user and SYSTEM, and the first instance is created
 // with FILE_FLAG_FIRST_PIPE_INSTANCE, so a name squatted by someone else is refused rather than
 // shared (wine enforces neither, which is why the client check does not rely on them).
-#include "quiet_timer.h"
 #include "rpc_server.h"
 
 #include <windows.h>
@@ -16,6 +15,7 @@
 
 #include "pipe_identity_win.h"
 #include "private_security_win.h"
+#include "quiet_timer.h"
 #include "rpc_connection.h"
 #include "utf8_path.h"
 #include "win_text_win.h"

@@ -93,7 +93,7 @@ TEST(DaemonIdle, TenOpenSubscriptionsAndNoRunningTaskWakeTheDaemonZeroTimesInTen
 }
 
 // Every timer the daemon arms on the way (a start's readiness bound, a cancel's answer bound, a
-// wait's timeout, the output window of a followed task, a dashboard request's deadline) is
+// wait's timeout, the output window of a followed task) is
 // disarmed once it has fired or been cancelled: with Asio's timers, the reactor's timerfd stayed
 // set after a cancel and was set again for every five minutes after a fire.
 TEST(DaemonIdle, ADaemonWhoseTasksAreOverHasNoTimerLeftToWakeIt) {

@@ -144,5 +144,53 @@ TEST(QuietTimer, ATimerWhoseLoopEndsFirstDropsItsHandlerWithoutRunningIt) {
   EXPECT_FALSE(ran);
 }
 
+// As with Asio's timers, a loop whose timers have all fired or been cancelled has no work left:
+// run() returns (the kernel timer is not watched while it is disarmed).
+TEST(QuietTimer, ALoopWhoseTimersAreAllOverRunsOutOfWork) {
+  boost::asio::io_context io;
+  QuietTimer fired(io, 10ms), cancelled(io, 1h), rearmed(io, 1h);
+  int done = 0;
+  fired.async_wait([&](const error_code&) { ++done; });
+  cancelled.async_wait([&](const error_code&) { ++done; });
+  rearmed.async_wait([&](const error_code&) { ++done; });
+  rearmed.expires_after(20ms);
+  rearmed.async_wait([&](const error_code&) { ++done; });
+  cancelled.cancel();
+  io.run_for(30s);  // returns at once when out of work; 30 s only if something is still watched
+  EXPECT_EQ(done, 4);
+  EXPECT_TRUE(io.stopped()) << "the loop still had work after every timer was over";
+}
+
+// A loop that goes away with waits pending destroys their handlers without running them, even a
+// handler holding the last reference to its own timer's owner (Asio's timers allow this too).
+TEST(QuietTimer, ALoopDestroyedWithWaitsPendingDropsHandlersThatOwnTheirTimers) {
+  struct Owner {
+    explicit Owner(boost::asio::io_context& io) : timer(io) {}
+    QuietTimer timer;
+  };
+  bool ran = false;
+  auto io = std::make_unique<boost::asio::io_context>();
+  {
+    auto soon = std::make_shared<Owner>(*io);
+    soon->timer.expires_after(1h);
+    soon->timer.async_wait([soon, &ran](const error_code&) { ran = true; });
+    auto never = std::make_shared<Owner>(*io);
+    never->timer.expires_after(std::chrono::steady_clock::duration::max());
+    never->timer.async_wait([never, &ran](const error_code&) { ran = true; });
+  }
+  io->run_for(10ms);
+  io.reset();  // each Owner now lives only in its handler
+  EXPECT_FALSE(ran);
+}
+
+TEST(QuietTimer, AnExpiryFarInThePastExpiresNow) {
+  boost::asio::io_context io;
+  QuietTimer t(io, std::chrono::steady_clock::duration::min());
+  std::optional<error_code> got;
+  t.async_wait([&](const error_code& ec) { got = ec; });
+  ASSERT_TRUE(run_until(io, [&] { return got.has_value(); }));
+  EXPECT_FALSE(*got);
+}
+
 }  // namespace
 }  // namespace bb
