@@ -120,6 +120,18 @@ TEST_F(DaemonTasksWin, TheStartAnswerCarriesTheShellsPid) {
   EXPECT_FALSE(process_exists(pid));
 }
 
+// The start is answered once the shell runs, not once it ends: the task waits for a file the
+// test makes only after the answer (giving up after 8 s, before the daemon's 10 s bound on a
+// keeper that never reports), so an answer held back until the end would say "failed".
+TEST_F(DaemonTasksWin, TheStartIsAnsweredWhileTheTaskStillRuns) {
+  const auto gate = d.home() / "gate";
+  json t = d.start_task(child("wait-for " + quoted(gate) + " 8"));
+  EXPECT_EQ(t["status"], "working");
+  EXPECT_TRUE(t.contains("pid")) << t.dump();
+  std::ofstream(gate).put('x');
+  EXPECT_EQ(d.wait_task(t["task_id"])["status"], "completed");
+}
+
 TEST_F(DaemonTasksWin, OutputCanBeReadWhileTheTaskStillRuns) {
   json t = d.start_task(cmd::then(cmd::print_line("first"), cmd::sleep(60)));
   json out;
