@@ -236,13 +236,17 @@ TEST_F(DaemonTasksWin, TwoClientsWorkConcurrentlyOnTheSameDaemon) {
   th.join();
 }
 
+// The task writes its second line only once the test follows it (a gate), so what is seen is
+// the watch on a running task's log, whatever the machine's speed.
 TEST_F(DaemonTasksWin, FollowingATasksOutputSeesItGrow) {
+  const auto gate = d.home() / "gate";
   json t = d.start_task(cmd::then(cmd::print_line("first"),
-                                  cmd::then(cmd::sleep(1), cmd::print_line("second"))));
+                                  cmd::then(cmd::wait_for_file(gate), cmd::print_line("second"))));
   RpcClient c = d.client();
   auto sub = c.call("events.subscribe", {{"task_ids", {t["task_id"]}}, {"output", true}},
                     std::chrono::seconds(10));
   ASSERT_TRUE(std::holds_alternative<json>(sub)) << std::get<RpcError>(sub).message;
+  std::ofstream(gate).put('x');
   bool saw_output = false;
   for (int i = 0; i < 50 && !saw_output; ++i) {
     auto n = c.next_notification(std::chrono::seconds(1));
