@@ -16,6 +16,7 @@ namespace bb::test {
 namespace {
 
 using nlohmann::json;
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
 std::string child(const std::string& args) {
@@ -43,7 +44,9 @@ class DaemonTasksWin : public ::testing::Test {
 
 TEST_F(DaemonTasksWin, ACompletedTaskReportsExitZeroAndItsOutput) {
   json t = d.start_task(child("print 1 hello") + " && " + child("stderr world"));
-  EXPECT_EQ(t["status"], "working");
+  // The start is answered once the shell runs; a task this quick may have ended by then, and
+  // the answer is then its end (TheStartIsAnsweredWhileTheTaskStillRuns covers a longer one).
+  EXPECT_THAT(t["status"].get<std::string>(), AnyOf("working", "completed")) << t.dump();
   json done = d.wait_task(t["task_id"]);
   EXPECT_EQ(done["status"], "completed");
   EXPECT_EQ(done["exit_code"], 0);
