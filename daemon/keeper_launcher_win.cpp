@@ -85,8 +85,9 @@ std::variant<ReadyPipe, std::string> make_ready_pipe() {
   return p;
 }
 
-// Reads the readiness pipe to its end (the keeper closed it, or exited) without blocking the
-// loop, at most kReadyBound, then calls on_running with the shell's pid if the keeper gave it.
+// Reads the readiness pipe until the keeper's line, or its end (the keeper exited without one),
+// without blocking the loop, at most kReadyBound, then calls on_running with the shell's pid if
+// the keeper gave it.
 void await_ready(boost::asio::io_context& io, win::Handle pipe,
                  KeeperLauncher::Running on_running) {
   struct Wait {
@@ -125,6 +126,10 @@ void await_ready(boost::asio::io_context& io, win::Handle pipe,
       if (w->done) return;
       if (ec) return finish();  // broken_pipe: the keeper closed its end
       if (w->got.size() < 64) w->got.append(w->buf, n);
+      // The line is the whole report: the end of the pipe may come much later, because a
+      // console host started for the keeper can hold an inherited copy of the write end for
+      // as long as the console lives (wine's conhost does: the task's whole run).
+      if (w->got.find('\n') != std::string::npos) return finish();
       w->pipe.async_read_some(boost::asio::buffer(w->buf), *this);
     }
   };

@@ -1,6 +1,7 @@
 #include "mcp_server.h"
 
 #include <algorithm>
+#include <system_error>
 #include <thread>
 
 #include "json_guard.h"
@@ -75,12 +76,15 @@ McpServer::McpServer(const ToolCatalog& catalog, Tools& tools, TaskWatch& watch,
 McpServer::~McpServer() {
   cancel_all();
   std::map<std::string, std::uint64_t> watches;
+  std::map<std::uint64_t, std::thread> threads;
   {
     std::unique_lock lock(mutex_);
     idle_cv_.wait(lock, [&] { return workers_ == 0; });
+    threads.swap(worker_threads_);
     watches = resource_watches_;
     watches.insert(created_watches_.begin(), created_watches_.end());
   }
+  for (auto& [_, t] : threads) t.join();
   // Unwatching waits for a callback in progress: none runs on a destroyed server.
   for (const auto& [_, id] : watches) watch_.unwatch(id);
 }
@@ -520,44 +524,72 @@ ToolContext McpServer::Call::context(McpServer& server) {
   return ctx;
 }
 
+void McpServer::join_finished_workers() {
+  std::vector<std::thread> finished;
+  {
+    std::lock_guard lock(mutex_);
+    for (const std::uint64_t n : finished_workers_) {
+      auto it = worker_threads_.find(n);
+      finished.push_back(std::move(it->second));
+      worker_threads_.erase(it);
+    }
+    finished_workers_.clear();
+  }
+  for (auto& t : finished) t.join();  // each has returned, or is about to
+}
+
 void McpServer::spawn(const json& id, const Era& era, const Route& route, json progress_token,
                       Work work) {
+  join_finished_workers();
   const std::string key = dump(id);
   auto flight = std::make_shared<InFlight>();
   flight->route = route;
-  {
-    std::lock_guard lock(mutex_);
-    if (in_flight_.size() >= options_.max_in_flight) {
-      const std::string message = "Too many requests in progress (" +
-                                  std::to_string(in_flight_.size()) +
-                                  "). Wait for some to finish and try again.";
-      send_reply(id, Reply::ok(ToolResult::error(message).to_mcp()), era, route);
-      return;
-    }
-    in_flight_.emplace(key, flight);
-    ++workers_;
+  // The thread is made under the lock: it is in worker_threads_ before it can list itself as
+  // finished.
+  std::lock_guard lock(mutex_);
+  if (in_flight_.size() >= options_.max_in_flight) {
+    const std::string message = "Too many requests in progress (" +
+                                std::to_string(in_flight_.size()) +
+                                "). Wait for some to finish and try again.";
+    send_reply(id, Reply::ok(ToolResult::error(message).to_mcp()), era, route);
+    return;
   }
-  std::thread([this, key, id, era, route, progress_token = std::move(progress_token),
-               work = std::move(work), flight]() mutable {
-    Call call{id, era, std::move(progress_token), flight};
-    Reply reply;
-    try {
-      reply = work(call);
-    } catch (const std::exception& e) {
-      reply = Reply::error(code::kInternalError,
-                           std::string("Internal error in the shim: ") + e.what());
-    }
-    std::lock_guard lock(mutex_);
-    const auto it = in_flight_.find(key);
-    if (!flight->token.cancelled() && it != in_flight_.end() && it->second == flight) {
-      in_flight_.erase(it);
-      send_reply(id, std::move(reply), era, route);
-    } else if (route) {
-      deliver(nullptr, route);  // a cancelled request of a batch: no answer to wait for
-    }
+  in_flight_.emplace(key, flight);
+  ++workers_;
+  const std::uint64_t n = next_worker_++;
+  try {
+    worker_threads_.emplace(
+        n, std::thread([this, n, key, id, era, route, progress_token = std::move(progress_token),
+                        work = std::move(work), flight]() mutable {
+          Call call{id, era, std::move(progress_token), flight};
+          Reply reply;
+          try {
+            reply = work(call);
+          } catch (const std::exception& e) {
+            reply = Reply::error(code::kInternalError,
+                                 std::string("Internal error in the shim: ") + e.what());
+          }
+          std::lock_guard done(mutex_);
+          const auto it = in_flight_.find(key);
+          if (!flight->token.cancelled() && it != in_flight_.end() && it->second == flight) {
+            in_flight_.erase(it);
+            send_reply(id, std::move(reply), era, route);
+          } else if (route) {
+            deliver(nullptr, route);  // a cancelled request of a batch: no answer to wait for
+          }
+          --workers_;
+          finished_workers_.push_back(n);
+          idle_cv_.notify_all();
+        }));
+  } catch (const std::system_error& e) {  // no thread could be made: answer now
+    in_flight_.erase(key);
     --workers_;
-    idle_cv_.notify_all();  // under the lock: the destructor may free *this once it sees 0
-  }).detach();
+    send_reply(
+        id,
+        Reply::error(code::kInternalError,
+                     std::string("Internal error in the shim: cannot start a thread: ") + e.what()),
+        era, route);
+  }
 }
 
 void McpServer::cancel_all() {

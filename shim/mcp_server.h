@@ -32,6 +32,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "cancel_token.h"
 #include "mcp_tasks.h"
@@ -126,6 +128,7 @@ class McpServer {
   // Runs `work` on a worker thread and sends its reply (unless cancelled).
   void spawn(const nlohmann::json& id, const Era& era, const Route& route,
              nlohmann::json progress_token, Work work);
+  void join_finished_workers();
 
   // mcp_server_tasks.cpp
   Reply call_as_task(Call& call, const std::string& tool, const nlohmann::json& args);
@@ -175,6 +178,13 @@ class McpServer {
   // the map at once (its id may be reused) but its worker counts in workers_ until it returns.
   std::map<std::string, std::shared_ptr<InFlight>> in_flight_;
   std::size_t workers_ = 0;
+  // Every worker thread is joined, never detached: mingw-w64's winpthreads (10.0) can lose a
+  // thread that is detached as it starts (it then never runs, and its request is never
+  // answered). A worker that returned lists itself in finished_workers_; the next spawn and
+  // the destructor join it.
+  std::map<std::uint64_t, std::thread> worker_threads_;
+  std::vector<std::uint64_t> finished_workers_;
+  std::uint64_t next_worker_ = 0;
   std::string session_;
   proto::ClientInfo legacy_client_;  // initialize's clientInfo
   std::optional<TaskTiming> timing_;

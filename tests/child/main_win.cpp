@@ -3,7 +3,10 @@
 //
 //   exit N                        exit with status N
 //   sleep SECONDS                 sleep (fractions allowed), then exit 0
-//   print N [TEXT]                print N lines "TEXT 1" .. "TEXT N" (TEXT defaults to "line")
+//   print N [TEXT [SECONDS]]      print N lines "TEXT 1" .. "TEXT N" (TEXT defaults to "line"),
+//                                 pausing SECONDS after each
+//   seq FIRST LAST                print the numbers FIRST .. LAST, one a line
+//   hex HEX                       write the bytes HEX spells (two hex digits a byte)
 //   stderr TEXT                   print TEXT and a newline to stderr
 //   bytes N                       write N bytes (a-z, a newline every 64) to stdout, fast
 //   ignore-term SECONDS           ignore Ctrl+C and Ctrl+Break, print "ready", then sleep
@@ -32,6 +35,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "file_io.h"
@@ -174,6 +178,21 @@ int write_bytes(long count) {
   return 0;
 }
 
+int write_hex(const std::string& hex) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    usage("hex: expected hex digits");
+  };
+  if (hex.size() % 2 != 0) usage("hex: expected two digits a byte");
+  std::string bytes;
+  for (std::size_t i = 0; i < hex.size(); i += 2)
+    bytes += static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1]));
+  say(bytes);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -195,8 +214,26 @@ int main(int argc, char** argv) {
   if (mode == "print") {
     need(1);
     const std::string text = a.size() > 2 ? a[2] : "line";
-    for (long i = 1, n = to_long(a[1]); i <= n; ++i) say(text + " " + std::to_string(i) + "\n");
+    const double pause = a.size() > 3 ? to_seconds(a[3]) : 0;
+    for (long i = 1, n = to_long(a[1]); i <= n; ++i) {
+      say(text + " " + std::to_string(i) + "\n");
+      if (pause > 0) sleep_for(pause);
+    }
     return 0;
+  }
+  if (mode == "seq") {
+    need(2);
+    std::string out;
+    for (long i = to_long(a[1]), last = to_long(a[2]); i <= last; ++i) {
+      out += std::to_string(i) + "\n";
+      if (out.size() >= 65536) say(std::exchange(out, {}));
+    }
+    say(out);
+    return 0;
+  }
+  if (mode == "hex") {
+    need(1);
+    return write_hex(a[1]);
   }
   if (mode == "stderr") {
     need(1);

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "cli_process.h"
+#include "utf8_path.h"
 
 namespace bb::test {
 namespace {
@@ -61,19 +62,23 @@ TEST(CliDashboard, OpenHandsTheLinkToTheBrowser) {
   DaemonFixture d(std::map<std::string, std::string>{{"BACKBURNER_DASHBOARD_PORT", "0"}});
   d.start();
   const auto seen = d.home() / "opened";
-  const auto browser = d.home() / "browser.sh";
-  std::ofstream(browser) << "#!/bin/sh\nprintf '%s' \"$1\" > " << shell_quote(seen.string()) << "\n";
-  std::filesystem::permissions(browser, std::filesystem::perms::owner_all);
+  // A browser whose path has a space in it (a .cmd script on Windows).
+  const auto dir = d.home() / "my browser";
+  std::filesystem::create_directory(dir);
+  const auto browser = write_recording_program(dir, "browser", seen);
   auto env = env_of(d);
-  env["BACKBURNER_BROWSER"] = browser.string();
+  env["BACKBURNER_BROWSER"] = path_utf8(browser);
   auto r = run_cli({"dashboard", "--open"}, env);
   ASSERT_EQ(r.status, 0) << describe(r);
-  std::ifstream f(seen);
+  std::ifstream f(seen, std::ios::binary);
   std::string url((std::istreambuf_iterator<char>(f)), {});
+  ASSERT_FALSE(url.empty());
+  EXPECT_EQ(url.back(), '\n');
+  url.pop_back();
   EXPECT_TRUE(is_link(url)) << url;
   EXPECT_THAT(r.out, HasSubstr(url));
 
-  env["BACKBURNER_BROWSER"] = (d.home() / "no-such-browser").string();
+  env["BACKBURNER_BROWSER"] = path_utf8(dir / "no-such-browser");
   auto failed = run_cli({"dashboard", "--open"}, env);
   EXPECT_EQ(failed.status, 1) << describe(failed);
   EXPECT_THAT(failed.err, HasSubstr("open the link above yourself"));

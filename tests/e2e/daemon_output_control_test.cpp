@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon_fixture.h"
+#include "task_commands.h"
 
 namespace bb::test {
 namespace {
@@ -29,7 +30,7 @@ class DaemonOutput : public ::testing::Test {
 
 TEST_F(DaemonOutput, PagingByOffsetReadsTheWholeLogByteForByteNeverSplittingACharacter) {
   // 50,000 lines with multi-byte characters, read in small pages.
-  json t = start("i=0; while [ $i -lt 50000 ]; do echo \"line $i é€𝄞\"; i=$((i+1)); done");
+  json t = start(cmd::print_lines(50000, "line-é€𝄞"));
   d.wait_task(t["task_id"], 60);
   std::ifstream f(d.task_dir(t["task_id"]) / "output.log", std::ios::binary);
   const std::string file((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -49,7 +50,7 @@ TEST_F(DaemonOutput, PagingByOffsetReadsTheWholeLogByteForByteNeverSplittingACha
 }
 
 TEST_F(DaemonOutput, HeadLinesReadsTheStart) {
-  json t = start("seq 1 1000");
+  json t = start(cmd::count(1, 1000));
   d.wait_task(t["task_id"]);
   json r = output({{"task_id", t["task_id"]}, {"head_lines", 3}});
   EXPECT_EQ(r["output"], "1\n2\n3\n");
@@ -60,8 +61,8 @@ TEST_F(DaemonOutput, HeadLinesReadsTheStart) {
 
 TEST_F(DaemonOutput, SinceLastReadReturnsEachLineOnceToEachReader) {
   const auto gate = d.home() / "gate";
-  json t = start("i=0; while [ $i -lt 200 ]; do echo line-$i; i=$((i+1)); sleep 0.005; done; "
-                 "while [ ! -e gate ]; do sleep 0.01; done; echo last");
+  json t = start(cmd::then(cmd::print_lines(200, "line", 0.005),
+                           cmd::then(cmd::wait_for_file(gate), cmd::print_line("last"))));
   const std::string id = t["task_id"];
   std::string a, b;
   for (int i = 0; i < 20; ++i) {
@@ -76,7 +77,7 @@ TEST_F(DaemonOutput, SinceLastReadReturnsEachLineOnceToEachReader) {
   b = output({{"task_id", id}, {"since_last_read", true}, {"reader", "b"}})["output"]
           .get<std::string>();
   std::string expected;
-  for (int i = 0; i < 200; ++i) expected += "line-" + std::to_string(i) + "\n";
+  for (int i = 1; i <= 200; ++i) expected += "line " + std::to_string(i) + "\n";
   expected += "last\n";
   EXPECT_EQ(a, expected);  // every line exactly once across the reads
   EXPECT_EQ(b, expected);  // another reader has a cursor of its own
@@ -84,7 +85,8 @@ TEST_F(DaemonOutput, SinceLastReadReturnsEachLineOnceToEachReader) {
 }
 
 TEST_F(DaemonOutput, GrepFindsLinesWithContextAndLineNumbers) {
-  json t = start("seq 1 100000 | sed 's/^54321$/needle 54321/'");
+  json t = start(cmd::then(cmd::count(1, 54320), cmd::then(cmd::print_text("needle 54321\n"),
+                                                           cmd::count(54322, 100000))));
   d.wait_task(t["task_id"], 60);
   json r = output({{"task_id", t["task_id"]}, {"grep", "needle"}, {"context_lines", 1}});
   ASSERT_EQ(r["matches"].size(), 1u);
@@ -102,7 +104,8 @@ TEST_F(DaemonOutput, GrepFindsLinesWithContextAndLineNumbers) {
 }
 
 TEST_F(DaemonOutput, CleanTextStripsEscapesShowsControlsOnceAndCapsCharacters) {
-  json t = start("printf '\\033[31mred\\033[0m\\n\\001\\n'; printf '10%%\\r50%%\\r90%%\\n'");
+  json t = start(
+      cmd::then(cmd::print_text("\033[31mred\033[0m\n\001\n"), cmd::print_text("10%\r50%\r90%\n")));
   d.wait_task(t["task_id"]);
   json r = output({{"task_id", t["task_id"]}, {"clean", true}});
   EXPECT_EQ(r["output"], "red\n^A\n90%\n");
@@ -119,7 +122,7 @@ TEST_F(DaemonOutput, CleanTextStripsEscapesShowsControlsOnceAndCapsCharacters) {
 
 TEST_F(DaemonOutput, ProgressIsParsedFromTheEndOfTheOutput) {
   const auto gate = d.home() / "gate";
-  json t = start("echo '::progress 3/7 building'; while [ ! -e gate ]; do sleep 0.01; done");
+  json t = start(cmd::then(cmd::print_text("::progress 3/7 building\n"), cmd::wait_for_file(gate)));
   ASSERT_TRUE(eventually([&] {
     json v = d.call("task.get", {{"task_id", t["task_id"]}});
     return v.contains("progress") && v["progress"].value("current", 0) == 3;
@@ -132,7 +135,7 @@ TEST_F(DaemonOutput, ProgressIsParsedFromTheEndOfTheOutput) {
 }
 
 TEST_F(DaemonOutput, ATaskReadsItsStdinFromTaskInputAndEndsWhenItIsClosed) {
-  json t = start("read a; read b; echo \"got $a and $b\"; cat; echo eof", {{"stdin", "pipe"}});
+  json t = start(cmd::copy_stdin(), {{"stdin", "pipe"}});
   const std::string id = t["task_id"];
   EXPECT_EQ(t["stdin"], "pipe");
   ASSERT_TRUE(eventually([&] {
@@ -144,12 +147,12 @@ TEST_F(DaemonOutput, ATaskReadsItsStdinFromTaskInputAndEndsWhenItIsClosed) {
   EXPECT_EQ(closed["task"]["stdin"], "closed");
   json done = d.wait_task(id);
   EXPECT_EQ(done["status"], "completed");
-  EXPECT_EQ(output({{"task_id", id}})["output"], "got first and second\nrest\neof\n");
+  EXPECT_EQ(output({{"task_id", id}})["output"], "first\nsecond\nrest\neof\n");
   // Clear errors: input to a finished task, to a task without stdin, too much at once.
   auto finished = d.try_call("task.input", {{"task_id", id}, {"text", "x"}});
   ASSERT_TRUE(std::holds_alternative<RpcError>(finished));
   EXPECT_EQ(std::get<RpcError>(finished).code, 1009);
-  json plain = start("sleep 5");
+  json plain = start(cmd::sleep(5));
   auto none = d.try_call("task.input", {{"task_id", plain["task_id"]}, {"text", "x"}});
   ASSERT_TRUE(std::holds_alternative<RpcError>(none));
   EXPECT_EQ(std::get<RpcError>(none).data["reason"], "no_stdin");
@@ -160,7 +163,7 @@ TEST_F(DaemonOutput, ATaskReadsItsStdinFromTaskInputAndEndsWhenItIsClosed) {
 }
 
 TEST_F(DaemonOutput, InputFasterThanTheTaskReadsIsRefusedNotBlocking) {
-  json t = start("sleep 30", {{"stdin", "pipe"}});
+  json t = start(cmd::sleep(30), {{"stdin", "pipe"}});
   const std::string id = t["task_id"];
   ASSERT_TRUE(eventually([&] {
     return std::holds_alternative<json>(d.try_call("task.input", {{"task_id", id}, {"text", "a"}}));
@@ -200,8 +203,8 @@ TEST_F(DaemonOutput, ListFiltersByLabelCommandAndSessionAndPagesWithACursor) {
 }
 
 TEST_F(DaemonOutput, WaitAnyAnswersWhenOneTaskEndsAndReportsUnknownIds) {
-  json slow = start("sleep 30");
-  json quick = start("true");
+  json slow = start(cmd::sleep(30));
+  json quick = start(cmd::succeed());
   json r = d.call("task.wait", {{"task_ids", {slow["task_id"], quick["task_id"], "nosuchtask"}},
                                 {"mode", "any"},
                                 {"report_unknown", true},
@@ -214,8 +217,9 @@ TEST_F(DaemonOutput, WaitAnyAnswersWhenOneTaskEndsAndReportsUnknownIds) {
 }
 
 TEST_F(DaemonOutput, ARepeatedStartWithTheSameKeyStartsNothingNew) {
-  json a = start("echo once >> ran.txt", {{"idempotency_key", "key-1"}});
-  json b = start("echo once >> ran.txt", {{"idempotency_key", "key-1"}});
+  const std::string once = cmd::print_line("once") + " >> ran.txt";
+  json a = start(once, {{"idempotency_key", "key-1"}});
+  json b = start(once, {{"idempotency_key", "key-1"}});
   EXPECT_EQ(a["task_id"], b["task_id"]);
   d.wait_task(a["task_id"]);
   std::ifstream f(d.home() / "ran.txt");

@@ -72,6 +72,13 @@ inline CliResult run_cli(const std::vector<std::string>& args,
 // A command line for the purpose-built test child (tests/child).
 std::string test_child_command(const std::string& args);
 
+// Writes a stand-in for a program the CLI runs (a browser, say) into `dir` and returns its path:
+// `name` plus what the platform runs as a script (nothing on POSIX, ".cmd" on Windows). Run with
+// one argument, it writes that argument and a newline to `record`.
+std::filesystem::path write_recording_program(const std::filesystem::path& dir,
+                                              const std::string& name,
+                                              const std::filesystem::path& record);
+
 // What a CLI result looked like, for assertion messages.
 inline std::string describe(const CliResult& r) {
   return "status " + std::to_string(r.status) + (r.timed_out ? " (timed out)" : "") +

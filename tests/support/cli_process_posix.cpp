@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 namespace bb::test {
@@ -22,6 +23,16 @@ bool terminal_supported() { return true; }
 
 std::string test_child_command(const std::string& args) {
   return shell_quote(test_child().string()) + " " + args;
+}
+
+std::filesystem::path write_recording_program(const std::filesystem::path& dir,
+                                              const std::string& name,
+                                              const std::filesystem::path& record) {
+  const auto path = dir / name;
+  std::ofstream(path) << "#!/bin/sh\nprintf '%s\\n' \"$1\" > " << shell_quote(record.string())
+                      << "\n";
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  return path;
 }
 
 struct CliProcess::Impl {

@@ -6,6 +6,7 @@
 
 #include <windows.h>
 
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -25,6 +26,17 @@ bool terminal_supported() { return false; }
 
 std::string test_child_command(const std::string& args) {
   return shell_quote(path_utf8(test_child())) + " " + args;
+}
+
+std::filesystem::path write_recording_program(const std::filesystem::path& dir,
+                                              const std::string& name,
+                                              const std::filesystem::path& record) {
+  const auto path = dir / utf8_path(name + ".cmd");
+  // %1 arrives quoted as it was given; the test child prints it unquoted, ending with "\n".
+  std::ofstream(path, std::ios::binary)
+      << "@echo off\r\n"
+      << test_child_command("args %1") << " > " << shell_quote(path_utf8(record)) << "\r\n";
+  return path;
 }
 
 struct CliProcess::Impl {

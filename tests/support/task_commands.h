@@ -14,6 +14,12 @@ std::string exit_with(int code);                 // exits with `code`, prints no
 std::string sleep(double seconds);               // sleeps, then exits 0
 std::string print_line(const std::string& word);  // prints word + "\n" (word: no spaces)
 std::string print_bytes(long count);             // prints `count` bytes
+// Prints "TEXT 1" .. "TEXT count", a line each (text: no spaces; UTF-8 is fine), pausing
+// `interval` seconds after each line.
+std::string print_lines(long count, const std::string& text, double interval = 0);
+std::string count(long first, long last);          // prints first .. last, a number a line (as seq)
+std::string print_text(const std::string& bytes);  // prints exactly these bytes (no NUL)
+std::string copy_stdin();  // copies stdin to stdout until its end, then prints "eof\n"
 // Waits until `file` exists (polling, bounded by `seconds`).
 std::string wait_for_file(const std::filesystem::path& file, double seconds = 60);
 // `first`, then `second` whatever first's status.
