@@ -10,11 +10,11 @@
 #include <map>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/windows/overlapped_ptr.hpp>
 #include <boost/asio/windows/random_access_handle.hpp>
 
 #include "keeper_files.h"
+#include "quiet_timer.h"
 #include "win_text_win.h"
 
 namespace bb {
@@ -38,7 +38,7 @@ struct Watch : std::enable_shared_from_this<Watch> {
 
   std::filesystem::path log;
   asio::windows::random_access_handle dir_handle;  // bound to the completion port
-  asio::steady_timer timer;
+  QuietTimer timer;  // armed only while the log is followed
   std::function<void()> on_write;
   alignas(DWORD) std::array<unsigned char, 4096> buffer{};
   std::uint64_t last_size = 0;
