@@ -72,7 +72,7 @@ TEST_F(DaemonTasksWin, ACrashFailsWithTheExceptionCodeAndNoSignal) {
 
 TEST_F(DaemonTasksWin, ATimeoutKillsTheWholeTreeAndReportsNoExitCode) {
   auto pidfile = d.home() / "gc.pid";
-  json t = d.start_task(child("grandchild " + quoted(pidfile) + " 60"), 1.0);
+  json t = d.start_task(child("grandchild " + quoted(pidfile) + " 60"), 3.0);
   std::int64_t gc = read_pid_file(pidfile);
   ASSERT_GT(gc, 0);
   json done = d.wait_task(t["task_id"]);
